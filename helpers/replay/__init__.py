@@ -1,0 +1,93 @@
+"""Keyless replay and live recording.
+
+`helpers.setup()` starts one loopback `ReplayServer` per process and points the SDKs of the
+providers in replay or record mode at it. This module keeps that server and offers what lessons
+and tests use around it: fault injection and the log of requests the server received.
+"""
+
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .faults import Fault
+    from .server import ReplayServer, RequestRecord
+
+_server: ReplayServer | None = None
+_lock = threading.Lock()
+
+
+def get_server(create: bool = True) -> ReplayServer | None:
+    """The process-wide replay server, started on first use."""
+    global _server
+    with _lock:
+        if _server is None and create:
+            from .server import ReplayServer
+
+            _server = ReplayServer()
+        return _server
+
+
+def _require_server() -> ReplayServer:
+    server = get_server(create=False)
+    if server is None:
+        raise RuntimeError("리플레이 서버가 아직 없습니다. 먼저 helpers.setup()을 실행하세요.")
+    return server
+
+
+def inject_fault(kind: str, provider: str | None = None, times: int = 1, **options: Any) -> Fault:
+    """Make the next `times` requests (to `provider`, or any) fail as `kind`.
+
+    kinds: rate_limit (429), server_error (500), unavailable (503), overloaded (529),
+    credits (402), slow (first byte after `delay` seconds), cut_stream (after `after_events`).
+    """
+    from .faults import Fault
+
+    return _require_server().faults.add(Fault(kind, provider, times, **options))
+
+
+def clear_faults() -> None:
+    _require_server().faults.clear()
+
+
+@contextmanager
+def fault(kind: str, provider: str | None = None, times: int = 1, **options: Any):
+    """Inject a fault for the duration of a `with` block, then clear what is left of it."""
+    injected = inject_fault(kind, provider, times, **options)
+    try:
+        yield injected
+    finally:
+        server = _require_server()
+        with server.faults._lock:
+            if injected in server.faults._faults:
+                server.faults._faults.remove(injected)
+
+
+def requests_seen(provider: str | None = None) -> list[RequestRecord]:
+    """Requests the replay server received so far (to count an SDK's retries, for example)."""
+    return _require_server().requests_for(provider)
+
+
+def hf_client_factory(server_url: str):
+    """An httpx2 client factory for huggingface_hub that sends every request to the server."""
+    import httpx2
+    from huggingface_hub.utils._http import hf_request_event_hook
+
+    class RedirectTransport(httpx2.HTTPTransport):
+        def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+            target = f"{server_url}/hf/{request.url.host}{request.url.raw_path.decode()}"
+            request.url = httpx2.URL(target)
+            request.headers["host"] = server_url.split("://", 1)[1]
+            return super().handle_request(request)
+
+    def factory() -> httpx2.Client:
+        return httpx2.Client(
+            transport=RedirectTransport(),
+            event_hooks={"request": [hf_request_event_hook]},
+            follow_redirects=True,
+            timeout=None,
+        )
+
+    return factory

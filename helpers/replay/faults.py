@@ -1,0 +1,71 @@
+"""Failures on demand: the replay server can answer like a struggling API.
+
+A fault is queued for a provider (or any) and consumed by the next matching requests. This is how
+the errors lesson and the tests reproduce 429s, 5xx, 529 overloads, 402 credit exhaustion, a slow
+first byte and a stream cut mid-way without waiting for a real outage.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+# kind -> (HTTP status, error type per provider family, message)
+ERROR_FAULTS: dict[str, tuple[int, str, str]] = {
+    "rate_limit": (429, "rate_limit_error", "Rate limit reached. Please try again later."),
+    "server_error": (500, "api_error", "The server had an error while processing your request."),
+    "unavailable": (503, "api_error", "The service is temporarily unavailable."),
+    "overloaded": (529, "overloaded_error", "Overloaded"),
+    "credits": (402, "payment_required", "You have exceeded your monthly included credits."),
+}
+STREAM_FAULTS = ("slow", "cut_stream")
+KINDS = (*ERROR_FAULTS, *STREAM_FAULTS)
+
+
+@dataclass
+class Fault:
+    kind: str
+    provider: str | None = None
+    times: int = 1
+    retry_after: float | None = None
+    delay: float = 5.0
+    after_events: int = 5
+
+    def applies_to(self, provider: str) -> bool:
+        return self.provider in (None, provider)
+
+
+class FaultQueue:
+    def __init__(self) -> None:
+        self._faults: list[Fault] = []
+        self._lock = threading.Lock()
+
+    def add(self, fault: Fault) -> Fault:
+        if fault.kind not in KINDS:
+            raise ValueError(
+                f"알 수 없는 장애 종류입니다: {fault.kind!r}. 가능한 값: {', '.join(KINDS)}"
+            )
+        if fault.times < 1:
+            raise ValueError("times는 1 이상이어야 합니다.")
+        with self._lock:
+            self._faults.append(fault)
+        return fault
+
+    def take(self, provider: str) -> Fault | None:
+        """The next fault for this provider, used up by one request."""
+        with self._lock:
+            for fault in self._faults:
+                if fault.applies_to(provider):
+                    fault.times -= 1
+                    if fault.times == 0:
+                        self._faults.remove(fault)
+                    return fault
+        return None
+
+    def clear(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    def pending(self) -> list[Fault]:
+        with self._lock:
+            return list(self._faults)

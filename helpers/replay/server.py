@@ -1,0 +1,379 @@
+"""The loopback server that stands in for the three APIs.
+
+SDKs reach it through their documented base-URL settings (OpenAI, Anthropic) or an installed HTTP
+client (Hugging Face). Each request path starts with the provider (`/openai/v1/...`,
+`/anthropic/v1/...`, `/hf/<host>/...`), which tells the server which API is being spoken to.
+Per provider the server either replays fixtures or, in record mode, forwards upstream and saves
+what came back. Streams are written chunk by chunk with their recorded delays.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from ..providers import BACKGROUND_PATHS, PROVIDERS
+from .faults import ERROR_FAULTS, Fault, FaultQueue
+from .fixture import Exchange
+from .store import FixtureStore, Match
+
+MISS_STATUS = 404
+
+
+@dataclass
+class RequestRecord:
+    provider: str
+    method: str
+    host: str
+    path: str
+    body: Any
+    status: int = 0
+    fixture: str | None = None
+    fault: str | None = None
+    note: str = ""
+    at: float = field(default_factory=time.time)
+
+
+def _error_body(provider: str, message: str, kind: str) -> dict[str, Any]:
+    if provider == "anthropic":
+        return {"type": "error", "error": {"type": kind, "message": message}}
+    if provider == "huggingface":
+        return {"error": message}
+    return {"error": {"message": message, "type": kind, "param": None, "code": kind}}
+
+
+def _split_target(raw_path: str) -> tuple[str, str, str, str] | None:
+    """'/openai/v1/models?x=1' -> ('openai', 'api.openai.com', '/v1/models', 'x=1')."""
+    path, _, query = raw_path.partition("?")
+    parts = path.split("/", 3)
+    if len(parts) < 3:
+        return None
+    name = parts[1]
+    if name == "hf":
+        if len(parts) < 4:
+            return None
+        return "huggingface", parts[2].lower(), "/" + parts[3], query
+    provider = PROVIDERS.get(name)
+    if provider is None:
+        return None
+    return name, provider.hosts[0], "/" + path.split("/", 2)[2], query
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # small SSE writes must leave at once
+    server: _HTTPServer
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        pass  # the request log lives in ReplayServer.requests, not on stderr
+
+    def do_GET(self) -> None:
+        self._handle_safely()
+
+    def do_POST(self) -> None:
+        self._handle_safely()
+
+    def do_DELETE(self) -> None:
+        self._handle_safely()
+
+    def _handle_safely(self) -> None:
+        try:
+            self._handle()
+        except (ConnectionError, TimeoutError):
+            self.close_connection = True
+        except Exception as exc:
+            # Whatever went wrong, the learner gets an answer that says so, never a hang.
+            message = f"리플레이 서버 내부 오류: {type(exc).__name__}: {exc}"
+            self.server.owner._warn(message)
+            self.close_connection = True
+            try:
+                body = {"error": {"message": message, "type": "replay_internal_error"}}
+                self.send_json(500, body, {"x-should-retry": "false"})
+            except OSError:
+                pass
+
+    def _read_body(self) -> bytes:
+        if self.headers.get("transfer-encoding", "").lower() == "chunked":
+            data = b""
+            while True:
+                size = int(self.rfile.readline().strip() or b"0", 16)
+                if size == 0:
+                    self.rfile.readline()
+                    return data
+                data += self.rfile.read(size)
+                self.rfile.readline()
+        length = int(self.headers.get("content-length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def _handle(self) -> None:
+        owner = self.server.owner
+        target = _split_target(self.path)
+        raw = self._read_body()
+        if target is None:
+            message = (
+                f"리플레이 서버가 모르는 경로입니다: {self.path}. "
+                "경로는 /openai/, /anthropic/, /hf/<host>/ 로 시작해야 합니다."
+            )
+            self.send_json(400, {"error": {"message": message, "type": "replay_bad_path"}})
+            return
+        provider, host, path, query = target
+        try:
+            body = json.loads(raw) if raw else None
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            message = "리플레이 서버가 요청 본문을 JSON으로 읽지 못했습니다."
+            self.send_json(400, _error_body(provider, message, "invalid_request_error"))
+            return
+        if (host, path) in BACKGROUND_PATHS and owner.modes.get(provider) != "record":
+            self.send_json(404, {"error": "not served in replay mode"})
+            return
+        record = RequestRecord(provider, self.command, host, path, body)
+        owner._log(record)
+        owner._capture(provider, self.command, host, path, query, body)
+        fault = owner.faults.take(provider)
+        if fault is not None:
+            record.fault = fault.kind
+            if fault.kind == "slow":
+                time.sleep(fault.delay)
+            elif fault.kind in ERROR_FAULTS:
+                self._send_fault(provider, fault, record)
+                return
+        if owner.modes.get(provider) == "record":
+            from .record import forward
+
+            forward(self, owner, provider, host, path, query, raw, body, record)
+            return
+        match = owner.store.find(self.command, host, path, query, body)
+        if match.exchange is None or (not match.exact and owner.strict):
+            if owner.capture_path is not None:
+                self._send_placeholder(host, path, query, body, record)
+            else:
+                self._send_miss(provider, host, path, match, record)
+            return
+        if not match.exact:
+            owner._warn(
+                "[리플레이 경고] 매개변수가 다른 녹화 응답을 대신 돌려줍니다 "
+                f"({match.exchange.name}). 다른 점:\n  - " + "\n  - ".join(match.differences)
+            )
+        record.fixture = match.exchange.name
+        cut = fault.after_events if fault is not None and fault.kind == "cut_stream" else None
+        self.send_exchange(match.exchange, owner.speed, cut_after=cut, record=record)
+
+    def _send_placeholder(
+        self, host: str, path: str, query: str, body: Any, record: RequestRecord
+    ) -> None:
+        """In capture mode an unanswered request gets a stand-in so the notebook keeps going."""
+        from .builder import build_exchange
+
+        request = {"method": self.command, "host": host, "path": path, "query": query}
+        spec = {"name": "capture-placeholder", "answer": "(아직 작성하지 않은 답변입니다.)"}
+        spec["models"] = ["placeholder-model"]
+        spec["model_info"] = {"id": path.rsplit("/", 1)[-1], "inferenceProviderMapping": {}}
+        exchange = build_exchange({**request, "body": body}, spec)
+        record.note = "placeholder"
+        self.send_exchange(exchange, 0, record=record)
+
+    def _send_fault(self, provider: str, fault: Fault, record: RequestRecord) -> None:
+        status, kind, message = ERROR_FAULTS[fault.kind]
+        if provider == "openai" and kind in ("rate_limit_error", "overloaded_error"):
+            kind = "requests" if kind == "rate_limit_error" else "server_error"
+        headers = {"x-llm-lab-fault": fault.kind}
+        if fault.retry_after is not None:
+            headers["retry-after"] = f"{fault.retry_after:g}"
+            headers["retry-after-ms"] = str(int(fault.retry_after * 1000))
+        body = _error_body(provider, f"{message} (리플레이 서버가 주입한 장애)", kind)
+        record.status = status
+        self.send_json(status, body, headers)
+
+    def _send_miss(
+        self, provider: str, host: str, path: str, match: Match, record: RequestRecord
+    ) -> None:
+        owner = self.server.owner
+        lines = ["리플레이 모드: 이 요청에 맞는 녹화 응답이 없습니다."]
+        lines.append(f"- 요청: {self.command} {host}{path}")
+        lines.append(f"- 찾아본 픽스처: {owner.store.describe()}")
+        if match.exchange is not None:
+            lines.append(
+                "- 대화 내용은 같은 녹화가 있지만, 엄격 모드(LLM_LAB_REPLAY_STRICT=1)라서 "
+                "매개변수가 다른 녹화를 대신 쓰지 않습니다. 다른 점:"
+            )
+            lines.extend(f"    {d}" for d in match.differences)
+        elif match.nearest is not None:
+            lines.append(f"- 가장 비슷한 녹화: {match.nearest.name} ({match.nearest.source})")
+            lines.extend("    " + line for line in match.diff_text.splitlines()[:40])
+        for error in owner.store.errors[:3]:
+            lines.append(f"- 읽지 못한 픽스처: {error}")
+        lines.append(
+            "- 해결: 요청을 노트북의 원래 코드대로 되돌리거나, API 키를 설정하고 "
+            'helpers.setup(mode="live")로 실제 API를 호출하거나, '
+            "make record NB=<번호>로 이 요청을 녹화하세요."
+        )
+        message = "\n".join(lines)
+        record.status = MISS_STATUS
+        record.note = "miss"
+        with owner._lock:
+            owner.warnings.append(message)  # the SDK's exception shows it; printing it twice is noise
+        headers = {"x-should-retry": "false", "x-llm-lab-miss": "1"}
+        self.send_json(MISS_STATUS, _error_body(provider, message, "replay_miss"), headers)
+
+    # --- writing responses ---------------------------------------------------------------------
+
+    def send_json(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        data = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode()
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        for name, value in (headers or {}).items():
+            if name.lower() != "content-type":
+                self.send_header(name, value)
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def start_stream(self, status: int, headers: dict[str, str]) -> None:
+        self.send_response(status)
+        for name, value in headers.items():
+            if name.lower() not in ("content-length", "transfer-encoding"):
+                self.send_header(name, value)
+        self.send_header("transfer-encoding", "chunked")
+        self.end_headers()
+
+    def write_chunk(self, data: bytes) -> None:
+        if data:
+            self.wfile.write(f"{len(data):X}\r\n".encode() + data + b"\r\n")
+
+    def end_stream(self) -> None:
+        self.wfile.write(b"0\r\n\r\n")
+
+    def send_exchange(
+        self,
+        exchange: Exchange,
+        speed: float,
+        *,
+        cut_after: int | None = None,
+        record: RequestRecord | None = None,
+    ) -> None:
+        headers = {
+            **exchange.headers,
+            "x-llm-lab-fixture": exchange.name,
+            "x-llm-lab-origin": exchange.origin,
+        }
+        if record is not None:
+            record.status = exchange.status
+        if exchange.events is None:
+            self.send_json(exchange.status, exchange.wire_body(), headers)
+            return
+        try:
+            self.start_stream(exchange.status, headers)
+            for index, (delay, text) in enumerate(exchange.events):
+                if cut_after is not None and index >= cut_after:
+                    # Drop the connection without the closing chunk, as a failing network would.
+                    self.close_connection = True
+                    self.wfile.flush()
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
+                if speed > 0 and delay > 0:
+                    time.sleep(delay * speed)
+                self.write_chunk(text.encode())
+            self.end_stream()
+        except (BrokenPipeError, ConnectionResetError, OSError):
+            self.close_connection = True  # the client went away mid-stream; nothing to clean up
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = False
+    owner: ReplayServer
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client hanging up (a closed stream, a timeout) is normal here, not a server failure.
+        exc = sys.exc_info()[1]
+        if not isinstance(exc, (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)
+
+
+class ReplayServer:
+    """One loopback server per process, shared by every provider in replay or record mode."""
+
+    def __init__(
+        self,
+        store: FixtureStore | None = None,
+        *,
+        speed: float = 1.0,
+        strict: bool = False,
+        port: int = 0,
+    ) -> None:
+        self.store = store if store is not None else FixtureStore()
+        self.speed = speed
+        self.strict = strict
+        self.modes: dict[str, str] = {}
+        self.faults = FaultQueue()
+        self.requests: list[RequestRecord] = []
+        self.record_dir: Path | None = None
+        self.capture_path: Path | None = None
+        self.upstreams = {
+            name: os.environ.get(f"LLM_LAB_UPSTREAM_{name.upper()}", p.upstream)
+            for name, p in PROVIDERS.items()
+        }
+        self.warnings: list[str] = []
+        self._lock = threading.Lock()
+        self.port_note = ""
+        self._httpd = self._bind(port)
+        self._httpd.owner = self
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, name="llm-lab-replay", daemon=True
+        )
+        self._thread.start()
+
+    def _bind(self, port: int) -> _HTTPServer:
+        try:
+            return _HTTPServer(("127.0.0.1", port), _Handler)
+        except OSError:
+            if port == 0:
+                raise
+            self.port_note = f"포트 {port}이(가) 사용 중이어서 빈 포트를 골랐습니다."
+            return _HTTPServer(("127.0.0.1", 0), _Handler)
+
+    @property
+    def port(self) -> int:
+        return self._httpd.server_address[1]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def base_url(self, provider: str) -> str:
+        return f"{self.url}/{provider}{PROVIDERS[provider].base_path}"
+
+    def close(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+    def requests_for(self, provider: str | None = None) -> list[RequestRecord]:
+        with self._lock:
+            return [r for r in self.requests if provider in (None, r.provider)]
+
+    def _log(self, record: RequestRecord) -> None:
+        with self._lock:
+            self.requests.append(record)
+
+    def _warn(self, message: str) -> None:
+        with self._lock:
+            self.warnings.append(message)
+        print(message, file=sys.stderr, flush=True)
+
+    def _capture(
+        self, provider: str, method: str, host: str, path: str, query: str, body: Any
+    ) -> None:
+        if self.capture_path is None:
+            return
+        line = {"provider": provider, "method": method, "host": host, "path": path}
+        line.update(query=query, body=body)
+        with self._lock, self.capture_path.open("a", encoding="utf-8") as out:
+            out.write(json.dumps(line, ensure_ascii=False) + "\n")

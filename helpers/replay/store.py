@@ -1,0 +1,158 @@
+"""The fixture set and how a request finds its recorded answer.
+
+A request matches on provider endpoint, the conversation (messages, system, input, prompt, …) and
+the stream flag. When only other parameters differ the closest exchange can stand in (with a
+warning), except in strict mode. Identical requests recorded several times (sampling at a high
+temperature, say) are answered in turn, so a loop of five calls sees five recorded answers.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import threading
+from collections import defaultdict
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .fixture import Exchange, FixtureError, load_file
+
+CONVERSATION_FIELDS = ("messages", "system", "input", "instructions", "prompt", "inputs", "tools")
+
+
+def canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def pretty(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, indent=1)
+
+
+def conversation_key(method: str, host: str, path: str, query: str, body: Any) -> str:
+    parts: dict[str, Any] = {"endpoint": f"{method} {host}{path}"}
+    if isinstance(body, dict):
+        parts["conversation"] = {k: body[k] for k in CONVERSATION_FIELDS if k in body}
+        parts["stream"] = bool(body.get("stream", False))
+    else:
+        parts["body"] = body
+        parts["query"] = query
+    return canonical(parts)
+
+
+def exact_key(method: str, host: str, path: str, query: str, body: Any) -> str:
+    return canonical([method, host, path, query, body])
+
+
+def param_differences(wanted: Any, recorded: Any) -> list[str]:
+    """Top-level body fields that differ, as short Korean-readable lines."""
+    if not isinstance(wanted, dict) or not isinstance(recorded, dict):
+        return ["요청 본문 전체"]
+    lines = []
+    for name in sorted(set(wanted) | set(recorded)):
+        a, b = wanted.get(name, "(없음)"), recorded.get(name, "(없음)")
+        if a != b:
+            lines.append(f"{name}: 요청 {canonical(a)} / 녹화 {canonical(b)}")
+    return lines
+
+
+@dataclass
+class Match:
+    exchange: Exchange | None
+    exact: bool
+    differences: list[str]
+    nearest: Exchange | None = None
+    diff_text: str = ""
+
+
+def default_dirs() -> list[Path]:
+    dirs = [Path(str(resources.files("helpers") / "fixtures"))]
+    extra = os.environ.get("LLM_LAB_FIXTURES", "")
+    dirs.extend(Path(p) for p in extra.split(os.pathsep) if p)
+    return dirs
+
+
+class FixtureStore:
+    def __init__(self, dirs: list[Path] | None = None) -> None:
+        self.dirs = dirs if dirs is not None else default_dirs()
+        self.exchanges: list[Exchange] = []
+        self.errors: list[str] = []
+        self._exact: dict[str, list[Exchange]] = defaultdict(list)
+        self._by_conversation: dict[str, list[Exchange]] = defaultdict(list)
+        self._turns: dict[str, int] = defaultdict(int)
+        self._lock = threading.Lock()
+        self.reload()
+
+    def reload(self) -> None:
+        exchanges, errors = [], []
+        for folder in self.dirs:
+            if not folder.is_dir():
+                continue
+            for path in sorted(folder.rglob("*.json")):
+                try:
+                    exchanges.append(load_file(path))
+                except FixtureError as exc:
+                    errors.append(str(exc))
+        with self._lock:
+            self.exchanges, self.errors = exchanges, errors
+            self._exact.clear()
+            self._by_conversation.clear()
+            self._turns.clear()
+            for ex in exchanges:
+                self.add(ex)
+
+    def add(self, ex: Exchange) -> None:
+        self._exact[exact_key(ex.method, ex.host, ex.path, ex.query, ex.body)].append(ex)
+        key = conversation_key(ex.method, ex.host, ex.path, ex.query, ex.body)
+        self._by_conversation[key].append(ex)
+
+    def find(self, method: str, host: str, path: str, query: str, body: Any) -> Match:
+        with self._lock:
+            key = exact_key(method, host, path, query, body)
+            if key in self._exact:
+                return Match(self._take_turn(key, self._exact[key]), True, [])
+            conv = conversation_key(method, host, path, query, body)
+            candidates = self._by_conversation.get(conv, [])
+            if candidates:
+                scored = [(len(param_differences(body, ex.body)), i) for i, ex in enumerate(candidates)]
+                best = candidates[min(scored)[1]]
+                same = [ex for ex in candidates if ex.body == best.body]
+                chosen = self._take_turn("~" + exact_key(method, host, path, query, best.body), same)
+                return Match(chosen, False, param_differences(body, best.body))
+            nearest = self._nearest(method, host, path, body)
+            diff = ""
+            if nearest is not None:
+                diff = "\n".join(
+                    difflib.unified_diff(
+                        pretty(nearest.body).splitlines(),
+                        pretty(body).splitlines(),
+                        "녹화된 요청",
+                        "보낸 요청",
+                        lineterm="",
+                        n=1,
+                    )
+                )
+            return Match(None, False, [], nearest, diff)
+
+    def _take_turn(self, key: str, group: list[Exchange]) -> Exchange:
+        turn = self._turns[key]
+        self._turns[key] = turn + 1
+        return group[turn % len(group)]
+
+    def _nearest(self, method: str, host: str, path: str, body: Any) -> Exchange | None:
+        same_endpoint = [
+            ex for ex in self.exchanges if (ex.method, ex.host, ex.path) == (method, host, path)
+        ]
+        if not same_endpoint:
+            return None
+        wanted = pretty(body)
+        return max(
+            same_endpoint,
+            key=lambda ex: difflib.SequenceMatcher(None, wanted, pretty(ex.body)).quick_ratio(),
+        )
+
+    def describe(self) -> str:
+        dirs = ", ".join(str(d) for d in self.dirs if d.is_dir()) or "(없음)"
+        return f"{len(self.exchanges)}개 교환 — {dirs}"

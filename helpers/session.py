@@ -1,0 +1,269 @@
+"""`helpers.setup()`: decide, per provider, whether lesson code talks to the real API or to replay.
+
+Lesson code stays canonical (`OpenAI()`, `anthropic.Anthropic()`, `InferenceClient(...)`); this
+function only changes what those SDKs find in their environment: for a provider in replay it
+points the SDK's documented base-URL variable (or, for Hugging Face, its HTTP client factory) at
+the loopback server and leaves a clearly labelled placeholder key. A provider that runs live is
+left exactly as the learner set it up. Calling `setup()` again re-decides and undoes what an
+earlier call changed.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .keys import KeyLookup, find_key
+from .providers import PROVIDERS
+
+MODES = ("auto", "live", "replay", "record")
+MODE_LABELS = {"live": "실시간(live)", "replay": "재생(replay)", "record": "녹화(record)"}
+_TRUE = ("1", "true", "yes", "on")
+
+# Environment values as they were before setup() first changed them, so a later call can restore.
+_saved_env: dict[str, str | None] = {}
+_hf_factory_installed = False
+_last_status: Status | None = None
+
+
+@dataclass
+class ProviderStatus:
+    provider: str
+    mode: str
+    key: KeyLookup
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return PROVIDERS[self.provider].label
+
+    @property
+    def key_text(self) -> str:
+        if self.key.found:
+            return f"{self.key.source} · {self.key.masked}"
+        return "없음"
+
+
+@dataclass
+class Status:
+    providers: dict[str, ProviderStatus]
+    server_url: str | None
+    fixtures: str
+    speed: float
+    strict: bool
+    messages: list[str] = field(default_factory=list)
+    _already_shown: bool = False
+
+    def mode(self, provider: str) -> str:
+        return self.providers[provider].mode
+
+    def to_metadata(self) -> dict[str, Any]:
+        return {
+            name: {"mode": st.mode, "key_source": st.key.source, "notes": st.notes}
+            for name, st in self.providers.items()
+        }
+
+    def rows(self) -> list[tuple[str, str, str, str]]:
+        return [
+            (st.label, MODE_LABELS[st.mode], st.key_text, " ".join(st.notes))
+            for st in self.providers.values()
+        ]
+
+    def footer(self) -> str:
+        if self.server_url is None:
+            return "모든 공급자가 실제 API를 호출합니다. 호출마다 요금이 부과될 수 있습니다."
+        strict = "켜짐" if self.strict else "꺼짐"
+        return (
+            f"리플레이 서버 {self.server_url} · 픽스처 {self.fixtures} · "
+            f"재생 속도 {self.speed:g} · 엄격 모드 {strict}"
+        )
+
+    def __str__(self) -> str:
+        lines = [f"{'공급자':<12} {'모드':<14} {'키':<28} 비고"]
+        lines += [f"{a:<12} {b:<14} {c:<28} {d}" for a, b, c, d in self.rows()]
+        lines.append(self.footer())
+        lines += self.messages
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        cells = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in row) + "</tr>"
+            for row in self.rows()
+        )
+        extra = "".join(f"<li>{html.escape(m)}</li>" for m in self.messages)
+        return (
+            "<table><thead><tr><th>공급자</th><th>모드</th><th>키</th><th>비고</th></tr></thead>"
+            f"<tbody>{cells}</tbody></table><p><small>{html.escape(self.footer())}</small></p>"
+            + (f"<ul>{extra}</ul>" if extra else "")
+        )
+
+    def show(self) -> None:
+        """Display the table once; in a notebook it also carries machine-readable metadata."""
+        try:
+            from IPython import get_ipython
+            from IPython.display import publish_display_data
+        except ImportError:
+            get_ipython = None  # noqa: N806 - mirrors the IPython name
+        if get_ipython is not None and get_ipython() is not None:
+            publish_display_data(
+                {"text/plain": str(self), "text/html": self._repr_html_()},
+                metadata={"llm_lab_status": self.to_metadata()},
+            )
+            self._already_shown = True
+        else:
+            print(self)
+
+    def _ipython_display_(self) -> None:
+        # setup() has shown the table already; showing it again as the cell's value is noise.
+        if self._already_shown:
+            self._already_shown = False
+            return
+        self.show()
+
+
+def _parse_modes(mode: Any) -> tuple[dict[str, str], list[str]]:
+    messages: list[str] = []
+    wanted: dict[str, str] = dict.fromkeys(PROVIDERS, "auto")
+    if isinstance(mode, dict):
+        items = mode.items()
+    else:
+        text = str(mode or "auto").strip().lower()
+        items = [(name, text) for name in PROVIDERS]
+    for name, value in items:
+        value = str(value).strip().lower()
+        if name not in PROVIDERS:
+            messages.append(f"알 수 없는 공급자 {name!r}는 무시합니다. 가능한 값: {', '.join(PROVIDERS)}")
+            continue
+        if value not in MODES:
+            messages.append(
+                f"알 수 없는 모드 {value!r}입니다. 가능한 값: {', '.join(MODES)}. "
+                f"{PROVIDERS[name].label}은(는) auto로 진행합니다."
+            )
+            value = "auto"
+        wanted[name] = value
+    return wanted, messages
+
+
+def _set_env(name: str, value: str | None) -> None:
+    if name not in _saved_env:
+        _saved_env[name] = os.environ.get(name)
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
+
+
+def _restore_env(name: str) -> None:
+    if name in _saved_env:
+        original = _saved_env.pop(name)
+        if original is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = original
+
+
+def _resolve(name: str, wanted: str, key: KeyLookup) -> ProviderStatus:
+    status = ProviderStatus(name, wanted, key)
+    provider = PROVIDERS[name]
+    status.notes.extend(key.problems)
+    if wanted == "auto":
+        status.mode = "live" if key.found else "replay"
+        if not key.found:
+            status.notes.append(f"키가 없어 재생 모드입니다. {provider.key_help}")
+    elif wanted in ("live", "record") and not key.found:
+        status.mode = "replay"
+        status.notes.append(
+            f"{MODE_LABELS[wanted]} 모드에는 {provider.key_env}가 필요합니다. "
+            "키를 찾지 못해 재생 모드로 진행합니다."
+        )
+    return status
+
+
+def _point_sdk(status: ProviderStatus, server: Any) -> None:
+    """Make the canonical SDK constructor find what this provider's mode needs."""
+    global _hf_factory_installed
+    provider = PROVIDERS[status.provider]
+    routed = status.mode in ("replay", "record")
+    if provider.base_url_env:
+        if routed:
+            _set_env(provider.base_url_env, server.base_url(provider.name))
+        else:
+            _restore_env(provider.base_url_env)
+    if status.mode == "replay":
+        _set_env(provider.key_env, provider.placeholder)
+    else:
+        _restore_env(provider.key_env)
+        if status.key.found and os.environ.get(provider.key_env) != status.key.value:
+            # A key from .env or Colab secrets must be where the SDK looks for it.
+            _set_env(provider.key_env, status.key.value)
+    if provider.name == "huggingface" and (routed or _hf_factory_installed):
+        from huggingface_hub import set_client_factory
+        from huggingface_hub.utils._http import default_client_factory
+
+        from .replay import hf_client_factory
+
+        set_client_factory(hf_client_factory(server.url) if routed else default_client_factory)
+        _hf_factory_installed = routed
+
+
+def setup(
+    mode: Any = None,
+    *,
+    speed: float | None = None,
+    strict: bool | None = None,
+    quiet: bool = False,
+    start: Path | None = None,
+) -> Status:
+    """Choose live, replay or record per provider and show the result as a Korean table.
+
+    mode: "auto" (default: live where a key is found), "live", "replay", "record", or a dict
+    per provider such as {"openai": "live", "anthropic": "replay"}. Reads LLM_LAB_MODE,
+    LLM_LAB_REPLAY_SPEED and LLM_LAB_REPLAY_STRICT when the arguments are not given.
+    """
+    global _last_status
+    wanted, messages = _parse_modes(mode if mode is not None else os.environ.get("LLM_LAB_MODE"))
+    if speed is None:
+        raw_speed = os.environ.get("LLM_LAB_REPLAY_SPEED", "1")
+        try:
+            speed = max(0.0, float(raw_speed))
+        except ValueError:
+            messages.append(f"LLM_LAB_REPLAY_SPEED={raw_speed!r}는 숫자가 아니어서 1로 둡니다.")
+            speed = 1.0
+    if strict is None:
+        strict = os.environ.get("LLM_LAB_REPLAY_STRICT", "").strip().lower() in _TRUE
+    statuses = {name: _resolve(name, wanted[name], find_key(p, start)) for name, p in PROVIDERS.items()}
+    server = None
+    if any(st.mode != "live" for st in statuses.values()):
+        from .replay import get_server
+
+        server = get_server()
+        server.speed, server.strict = speed, strict
+        server.modes = {name: st.mode for name, st in statuses.items() if st.mode != "live"}
+        record_dir = os.environ.get("LLM_LAB_RECORD_DIR")
+        server.record_dir = Path(record_dir) if record_dir else None
+        capture = os.environ.get("LLM_LAB_CAPTURE")
+        server.capture_path = Path(capture) if capture else None
+        if server.port_note:
+            messages.append(server.port_note)
+        messages.extend(f"읽지 못한 픽스처: {e}" for e in server.store.errors)
+    for st in statuses.values():
+        _point_sdk(st, server)
+    status = Status(
+        providers=statuses,
+        server_url=server.url if server else None,
+        fixtures=server.store.describe().split(" — ")[0] if server else "-",
+        speed=speed,
+        strict=strict,
+        messages=messages,
+    )
+    _last_status = status
+    if not quiet:
+        status.show()
+    return status
+
+
+def last_status() -> Status | None:
+    return _last_status
