@@ -147,9 +147,13 @@ def _parse_modes(mode: Any) -> tuple[dict[str, str], list[str]]:
     return wanted, messages
 
 
+_our_values: dict[str, str | None] = {}
+
+
 def _set_env(name: str, value: str | None) -> None:
     if name not in _saved_env:
         _saved_env[name] = os.environ.get(name)
+    _our_values[name] = value
     if value is None:
         os.environ.pop(name, None)
     else:
@@ -159,6 +163,8 @@ def _set_env(name: str, value: str | None) -> None:
 def _restore_env(name: str) -> None:
     if name in _saved_env:
         original = _saved_env.pop(name)
+        if os.environ.get(name) != _our_values.pop(name, None):
+            return  # the learner changed it since; their value wins
         if original is None:
             os.environ.pop(name, None)
         else:
@@ -234,6 +240,8 @@ def setup(
             speed = 1.0
     if strict is None:
         strict = os.environ.get("LLM_LAB_REPLAY_STRICT", "").strip().lower() in _TRUE
+    for name in list(_saved_env):
+        _restore_env(name)  # undo an earlier setup() first, so keys are looked up as the learner left them
     statuses = {name: _resolve(name, wanted[name], find_key(p, start)) for name, p in PROVIDERS.items()}
     server = None
     if any(st.mode != "live" for st in statuses.values()):
