@@ -56,6 +56,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(session, "_saved_env", {})
+    monkeypatch.setattr(session, "_our_values", {})
     yield tmp_path
     # setup() may have pointed Hugging Face at a server; put its default client back.
     from huggingface_hub import set_client_factory
