@@ -254,12 +254,20 @@ def test_openai_retries_an_injected_429_honouring_retry_after(fixture_dir, make_
     server = make_server()
     from helpers.replay.faults import Fault
 
-    server.faults.add(Fault("rate_limit", "openai", times=1, retry_after=0.01))
+    server.faults.add(Fault("rate_limit", "openai", times=1, retry_after=1.5))
+    start = time.perf_counter()
     reply = oa(server, max_retries=2).chat.completions.create(
         model="gpt-5.4-mini", messages=QUESTION
     )
+    waited = time.perf_counter() - start
     assert reply.choices[0].message.content == ANSWER
     assert [r.status for r in server.requests_for("openai")] == [429, 200], "the SDK retried once"
+    assert waited >= 1.4, "the SDK waited as long as retry-after asked (its own backoff is ~0.5 s)"
+
+    server.faults.add(Fault("rate_limit", "openai", retry_after=2))
+    raw = httpx2.post(f"{server.base_url('openai')}/chat/completions", json=chat_body())
+    assert raw.status_code == 429
+    assert (raw.headers["retry-after"], raw.headers["retry-after-ms"]) == ("2", "2000")
 
     server.faults.add(Fault("rate_limit", "openai", times=3, retry_after=0.01))
     with pytest.raises(openai.RateLimitError):

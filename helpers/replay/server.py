@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import sys
 import threading
 import time
@@ -273,10 +272,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.start_stream(exchange.status, headers)
             for index, (delay, text) in enumerate(exchange.events):
                 if cut_after is not None and index >= cut_after:
-                    # Drop the connection without the closing chunk, as a failing network would.
+                    # Hang up without the closing chunk, as a failing network would.
                     self.close_connection = True
-                    self.wfile.flush()
-                    self.connection.shutdown(socket.SHUT_RDWR)
                     return
                 if speed > 0 and delay > 0:
                     time.sleep(delay * speed)

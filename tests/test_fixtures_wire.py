@@ -1,0 +1,129 @@
+"""Every shipped fixture is wire-exact: the real SDK, validating strictly, parses it into its types.
+
+Each exchange is replayed through the SDK call that produces its request, against a strict replay
+server over the shipped fixtures. A fixture the SDK cannot parse, or whose request the SDK would
+not send, fails here. Also: the authored fixtures are exactly what their specs build.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import anthropic
+import openai
+import pytest
+from huggingface_hub import InferenceClient, set_client_factory
+from huggingface_hub.utils._http import default_client_factory
+
+from helpers.replay import hf_client_factory
+from helpers.replay.server import ReplayServer
+from helpers.replay.store import FixtureStore, default_dirs
+from tools import fixtures as fixture_tool
+
+PACKAGED = FixtureStore([default_dirs()[0]])
+
+
+@pytest.fixture(scope="module")
+def server():
+    server = ReplayServer(FixtureStore([default_dirs()[0]]), speed=0, strict=True)
+    set_client_factory(hf_client_factory(server.url))
+    yield server
+    set_client_factory(default_client_factory)
+    server.close()
+
+
+def replay_through_sdk(server: ReplayServer, exchange) -> object:
+    body = dict(exchange.body or {})
+    key = "test-key-for-wire-check"
+    if exchange.provider == "openai":
+        client = openai.OpenAI(
+            api_key=key,
+            base_url=server.base_url("openai"),
+            max_retries=0,
+            _strict_response_validation=True,
+        )
+        if exchange.path == "/v1/chat/completions":
+            result = client.chat.completions.create(**body)
+        elif exchange.path == "/v1/responses":
+            result = client.responses.create(**body)
+        elif exchange.path == "/v1/models":
+            result = list(client.models.list())
+        else:
+            raise AssertionError(f"no SDK call known for {exchange.endpoint}")
+    elif exchange.provider == "anthropic":
+        client = anthropic.Anthropic(
+            api_key=key,
+            base_url=server.base_url("anthropic"),
+            max_retries=0,
+            _strict_response_validation=True,
+        )
+        if exchange.path == "/v1/messages":
+            result = client.messages.create(**body)
+        elif exchange.path == "/v1/messages/count_tokens":
+            result = client.messages.count_tokens(**body)
+        elif exchange.path == "/v1/models":
+            result = list(client.models.list())
+        else:
+            raise AssertionError(f"no SDK call known for {exchange.endpoint}")
+    else:
+        client = InferenceClient(token="hf_replay_mode_placeholder_not_a_real_token")
+        if exchange.path.endswith("/chat/completions"):
+            result = client.chat_completion(**body)
+        else:
+            raise AssertionError(f"no SDK call known for {exchange.endpoint}")
+    if exchange.is_stream:
+        result = list(result)  # every event parsed into the SDK's event types
+    return result
+
+
+@pytest.mark.parametrize("exchange", PACKAGED.exchanges, ids=lambda ex: ex.source.stem)
+def test_fixture_parses_into_sdk_types(server, exchange):
+    if exchange.status >= 400:
+        with pytest.raises(Exception) as caught:
+            replay_through_sdk(server, exchange)
+        assert getattr(caught.value, "status_code", None) == exchange.status
+        assert "녹화 응답이 없습니다" not in str(caught.value), "the request itself must match"
+        return
+    result = replay_through_sdk(server, exchange)
+    assert result, "the SDK returned something"
+    if exchange.is_stream:
+        assert len(result) >= 3, "a stream has several events"
+
+
+def test_no_fixture_failed_to_load():
+    assert PACKAGED.errors == []
+    assert PACKAGED.exchanges, "fixtures ship with the package"
+
+
+def test_every_fixture_says_where_it_came_from():
+    for exchange in PACKAGED.exchanges:
+        assert exchange.origin in ("authored", "recorded")
+        if exchange.origin == "authored":
+            assert exchange.meta.get("authored") and "녹화한 것이 아닙니다" in exchange.meta["note"]
+        else:
+            assert exchange.meta.get("recorded") and exchange.meta.get("sdk")
+
+
+def test_authored_fixtures_are_what_their_specs_build(capsys):
+    assert fixture_tool.check() == 0, capsys.readouterr().out
+
+
+def test_spec_check_catches_a_hand_edited_fixture(tmp_path, monkeypatch):
+    spec_dir, out_dir = tmp_path / "specs", tmp_path / "fixtures"
+    monkeypatch.setattr(fixture_tool, "SPECS", spec_dir)
+    monkeypatch.setattr(fixture_tool, "FIXTURES", out_dir)
+    monkeypatch.setattr(fixture_tool, "ROOT", tmp_path)
+    request = {
+        "method": "POST",
+        "host": "api.openai.com",
+        "path": "/v1/chat/completions",
+        "query": "",
+        "body": {"model": "m", "messages": [{"role": "user", "content": "안녕"}]},
+    }
+    fixture_tool.save_spec(spec_dir / "99_demo.yaml", [{"name": "a", "request": request, "answer": "네"}])
+    monkeypatch.setattr(fixture_tool, "notebook_for", lambda number: Path("99_demo.ipynb"))
+    assert fixture_tool.build("99") == 0
+    assert fixture_tool.check() == 0
+    target = out_dir / "99_demo" / "a.json"
+    target.write_text(target.read_text(encoding="utf-8").replace('"네"', '"아니요"'), encoding="utf-8")
+    assert fixture_tool.check() == 1
