@@ -46,10 +46,15 @@ class Exchange:
         return f"{self.method} {self.host}{self.path}"
 
     def wire_body(self) -> bytes:
-        """The response body exactly as it is sent."""
-        if self.events is not None:
-            return "".join(text for _, text in self.events).encode()
-        return json.dumps(self.response_body, ensure_ascii=False).encode()
+        """The response body exactly as it is sent (encoded once, then reused)."""
+        cached = self.__dict__.get("_wire")
+        if cached is None:
+            if self.events is not None:
+                cached = "".join(text for _, text in self.events).encode()
+            else:
+                cached = json.dumps(self.response_body, ensure_ascii=False).encode()
+            self.__dict__["_wire"] = cached
+        return cached
 
     def to_json(self) -> dict[str, Any]:
         response: dict[str, Any] = {"status": self.status, "headers": self.headers}

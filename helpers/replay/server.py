@@ -66,10 +66,47 @@ def _split_target(raw_path: str) -> tuple[str, str, str, str] | None:
     return name, provider.hosts[0], "/" + path.split("/", 2)[2], query
 
 
+class _Headers:
+    """Request headers, looked up case-insensitively, in the order they arrived."""
+
+    def __init__(self, pairs: list[tuple[str, str]]) -> None:
+        self._pairs = pairs
+        self._lookup = {name.lower(): value for name, value in pairs}
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        return self._lookup.get(name.lower(), default)
+
+    def items(self) -> list[tuple[str, str]]:
+        return list(self._pairs)
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # small SSE writes must leave at once
     server: _HTTPServer
+
+    def parse_request(self) -> bool:
+        # The stdlib parses headers with the email package, which costs more than the whole
+        # replay; SDK requests are plain HTTP/1.1, so a line-by-line read is enough.
+        parts = self.raw_requestline.decode("latin-1").split()
+        if len(parts) != 3 or not parts[2].startswith("HTTP/"):
+            self.requestline = self.raw_requestline.decode("latin-1").rstrip()
+            self.request_version = "HTTP/1.1"
+            self.send_error(400, "Bad request line")
+            return False
+        self.command, self.path, self.request_version = parts
+        self.requestline = " ".join(parts)
+        pairs = []
+        while True:
+            line = self.rfile.readline(65537)
+            if line in (b"\r\n", b"\n", b""):
+                break
+            name, _, value = line.decode("latin-1").partition(":")
+            pairs.append((name.strip(), value.strip()))
+        self.headers = _Headers(pairs)  # type: ignore[assignment]
+        connection = (self.headers.get("connection") or "").lower()
+        self.close_connection = connection == "close" or self.request_version == "HTTP/1.0"
+        return True
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         pass  # the request log lives in ReplayServer.requests, not on stderr
@@ -224,24 +261,28 @@ class _Handler(BaseHTTPRequestHandler):
 
     # --- writing responses ---------------------------------------------------------------------
 
+    def _head(self, status: int, headers: dict[str, str]) -> bytes:
+        reason = self.responses.get(status, ("",))[0]
+        lines = [f"HTTP/1.1 {status} {reason}"]
+        lines += [f"{name}: {value}" for name, value in headers.items()]
+        if self.close_connection:
+            lines.append("connection: close")
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8")
+
     def send_json(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
         data = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode()
-        self.send_response(status)
-        self.send_header("content-type", "application/json")
-        for name, value in (headers or {}).items():
-            if name.lower() != "content-type":
-                self.send_header(name, value)
-        self.send_header("content-length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        head = {"content-type": "application/json"}
+        head.update((k, v) for k, v in (headers or {}).items() if k.lower() != "content-type")
+        head["content-length"] = str(len(data))
+        # One write for head and body: two small writes cost a round of wake-ups each.
+        self.wfile.write(self._head(status, head) + data)
 
     def start_stream(self, status: int, headers: dict[str, str]) -> None:
-        self.send_response(status)
-        for name, value in headers.items():
-            if name.lower() not in ("content-length", "transfer-encoding"):
-                self.send_header(name, value)
-        self.send_header("transfer-encoding", "chunked")
-        self.end_headers()
+        head = {
+            k: v for k, v in headers.items() if k.lower() not in ("content-length", "transfer-encoding")
+        }
+        head["transfer-encoding"] = "chunked"
+        self.wfile.write(self._head(status, head))
 
     def write_chunk(self, data: bytes) -> None:
         if data:
