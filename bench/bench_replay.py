@@ -55,7 +55,9 @@ def _replay_vs_mock() -> Comparison:
             )
 
             def call(client: openai.OpenAI):
-                return lambda: client.chat.completions.create(model="gpt-5.4-mini", messages=QUESTION)
+                return lambda: client.chat.completions.create(
+                    model="gpt-5.4-mini", messages=QUESTION
+                )
 
             return compare(call(replayed), call(mocked), repeats=CALLS, warmup=5)
         finally:
@@ -70,10 +72,7 @@ def _fresh_python(code: str) -> float:
     return float(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
-IMPORT_CODE = (
-    "import time; t = time.perf_counter(); import helpers; "
-    "print(time.perf_counter() - t)"
-)
+IMPORT_CODE = "import time; t = time.perf_counter(); import helpers; print(time.perf_counter() - t)"
 SETUP_CODE = (
     "import time, helpers, openai, anthropic, huggingface_hub; "
     "import helpers.session, helpers.replay.server; "

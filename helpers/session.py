@@ -135,7 +135,9 @@ def _parse_modes(mode: Any) -> tuple[dict[str, str], list[str]]:
     for name, value in items:
         value = str(value).strip().lower()
         if name not in PROVIDERS:
-            messages.append(f"알 수 없는 공급자 {name!r}는 무시합니다. 가능한 값: {', '.join(PROVIDERS)}")
+            messages.append(
+                f"알 수 없는 공급자 {name!r}는 무시합니다. 가능한 값: {', '.join(PROVIDERS)}"
+            )
             continue
         if value not in MODES:
             messages.append(
@@ -215,6 +217,29 @@ def _point_sdk(status: ProviderStatus, server: Any) -> None:
         _hf_factory_installed = routed
 
 
+SETTINGS = ("LLM_LAB_MODE", "LLM_LAB_REPLAY_SPEED", "LLM_LAB_REPLAY_STRICT")
+
+
+def _settings(start: Path | None) -> dict[str, str]:
+    """LLM_LAB_* settings: the environment first, then the nearest `.env`."""
+    found = {name: os.environ[name] for name in SETTINGS if os.environ.get(name)}
+    if len(found) < len(SETTINGS):
+        from .keys import find_dotenv
+
+        path = find_dotenv(start)
+        if path is not None:
+            try:
+                from dotenv import dotenv_values
+
+                values = dotenv_values(path)
+            except Exception:
+                values = {}  # find_key reports an unreadable .env; nothing to add here
+            for name in SETTINGS:
+                if name not in found and values.get(name):
+                    found[name] = str(values[name])
+    return found
+
+
 def setup(
     mode: Any = None,
     *,
@@ -230,19 +255,27 @@ def setup(
     LLM_LAB_REPLAY_SPEED and LLM_LAB_REPLAY_STRICT when the arguments are not given.
     """
     global _last_status
-    wanted, messages = _parse_modes(mode if mode is not None else os.environ.get("LLM_LAB_MODE"))
+    settings = _settings(start)
+    if mode is None or (isinstance(mode, str) and mode.strip().lower() == "auto"):
+        # "auto" is every notebook's default, so an instructor's or CI's LLM_LAB_MODE wins over it.
+        mode = settings.get("LLM_LAB_MODE") or "auto"
+    wanted, messages = _parse_modes(mode)
     if speed is None:
-        raw_speed = os.environ.get("LLM_LAB_REPLAY_SPEED", "1")
+        raw_speed = settings.get("LLM_LAB_REPLAY_SPEED") or "1"
         try:
             speed = max(0.0, float(raw_speed))
         except ValueError:
             messages.append(f"LLM_LAB_REPLAY_SPEED={raw_speed!r}는 숫자가 아니어서 1로 둡니다.")
             speed = 1.0
     if strict is None:
-        strict = os.environ.get("LLM_LAB_REPLAY_STRICT", "").strip().lower() in _TRUE
+        strict = (settings.get("LLM_LAB_REPLAY_STRICT") or "").strip().lower() in _TRUE
     for name in list(_saved_env):
-        _restore_env(name)  # undo an earlier setup() first, so keys are looked up as the learner left them
-    statuses = {name: _resolve(name, wanted[name], find_key(p, start)) for name, p in PROVIDERS.items()}
+        _restore_env(
+            name
+        )  # undo an earlier setup() first, so keys are looked up as the learner left them
+    statuses = {
+        name: _resolve(name, wanted[name], find_key(p, start)) for name, p in PROVIDERS.items()
+    }
     server = None
     if any(st.mode != "live" for st in statuses.values()):
         from .replay import get_server

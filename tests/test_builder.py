@@ -67,7 +67,12 @@ def test_openai_sse_has_blank_lines_done_and_usage_chunk_last():
 
 
 def test_anthropic_sse_names_every_event():
-    body = {"model": "c", "max_tokens": 100, "stream": True, "messages": [{"role": "user", "content": "질문"}]}
+    body = {
+        "model": "c",
+        "max_tokens": 100,
+        "stream": True,
+        "messages": [{"role": "user", "content": "질문"}],
+    }
     exchange = build_exchange(request("api.anthropic.com", "/v1/messages", body), {"answer": LONG})
     names = [text.split("\n", 1)[0] for _, text in exchange.events]
     assert names[:2] == ["event: message_start", "event: content_block_start"]

@@ -120,10 +120,14 @@ def test_spec_check_catches_a_hand_edited_fixture(tmp_path, monkeypatch):
         "query": "",
         "body": {"model": "m", "messages": [{"role": "user", "content": "안녕"}]},
     }
-    fixture_tool.save_spec(spec_dir / "99_demo.yaml", [{"name": "a", "request": request, "answer": "네"}])
+    fixture_tool.save_spec(
+        spec_dir / "99_demo.yaml", [{"name": "a", "request": request, "answer": "네"}]
+    )
     monkeypatch.setattr(fixture_tool, "notebook_for", lambda number: Path("99_demo.ipynb"))
     assert fixture_tool.build("99") == 0
     assert fixture_tool.check() == 0
     target = out_dir / "99_demo" / "a.json"
-    target.write_text(target.read_text(encoding="utf-8").replace('"네"', '"아니요"'), encoding="utf-8")
+    target.write_text(
+        target.read_text(encoding="utf-8").replace('"네"', '"아니요"'), encoding="utf-8"
+    )
     assert fixture_tool.check() == 1

@@ -110,3 +110,16 @@ def test_malformed_keys_in_env_are_ignored_with_a_reason(clean_env, monkeypatch,
     status = helpers.setup(quiet=True)
     assert status.mode("openai") == "replay"
     assert status.providers["openai"].notes
+
+
+def test_environment_mode_wins_over_the_notebook_default_auto(clean_env, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", FAKE_OPENAI_KEY)
+    monkeypatch.setenv("LLM_LAB_MODE", "replay")
+    assert helpers.setup(mode="auto", quiet=True).mode("openai") == "replay"
+    assert helpers.setup(mode="live", quiet=True).mode("openai") == "live", "explicit beats env"
+
+
+def test_settings_are_read_from_dotenv(clean_env):
+    (clean_env / ".env").write_text("LLM_LAB_MODE=replay\nLLM_LAB_REPLAY_SPEED=0.5\n")
+    status = helpers.setup(quiet=True)
+    assert status.speed == 0.5 and status.mode("openai") == "replay"

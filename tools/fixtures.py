@@ -146,7 +146,15 @@ def capture(number: str) -> int:
         used_names.add(name)
         entries.append({"name": name, "request": request, "answer": TODO})
         new += 1
-    dropped = sum(len(v) for v in pool.values())
+    unseen = [entry for group in pool.values() for entry in group]
+    if errors and unseen:
+        # A run that broke part-way saw only some requests; dropping the rest would lose answers.
+        entries.extend(unseen)
+        print(
+            f"노트북 실행 중 오류가 있어, 이번에 보이지 않은 항목 {len(unseen)}개를 지우지 않고 둡니다."
+        )
+        unseen = []
+    dropped = len(unseen)
     save_spec(spec_path, entries)
     print(
         f"{spec_path.relative_to(ROOT)}: 요청 {len(entries)}개, 새로 추가 {new}개, 제거 {dropped}개"

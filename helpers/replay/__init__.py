@@ -19,6 +19,19 @@ _server: ReplayServer | None = None
 _lock = threading.Lock()
 
 
+DEFAULT_PORT = 47810
+
+
+def preferred_port() -> int:
+    """A fixed port keeps URLs in committed notebook outputs stable; a taken one falls back."""
+    import os
+
+    try:
+        return int(os.environ.get("LLM_LAB_REPLAY_PORT", DEFAULT_PORT))
+    except ValueError:
+        return DEFAULT_PORT
+
+
 def get_server(create: bool = True) -> ReplayServer | None:
     """The process-wide replay server, started on first use."""
     global _server
@@ -26,7 +39,7 @@ def get_server(create: bool = True) -> ReplayServer | None:
         if _server is None and create:
             from .server import ReplayServer
 
-            _server = ReplayServer()
+            _server = ReplayServer(port=preferred_port())
         return _server
 
 

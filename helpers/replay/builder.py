@@ -318,7 +318,11 @@ def anthropic_message(body: dict[str, Any], spec: dict[str, Any], seed: str) -> 
             "usage": {**usage, "output_tokens": 1},
         },
     }
-    block = {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}
+    block = {
+        "type": "content_block_start",
+        "index": 0,
+        "content_block": {"type": "text", "text": ""},
+    }
     texts = [_sse(start, "message_start"), _sse(block, "content_block_start")]
     texts.append(_sse({"type": "ping"}, "ping"))
     for piece in pieces(text):

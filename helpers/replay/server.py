@@ -255,7 +255,9 @@ class _Handler(BaseHTTPRequestHandler):
         record.status = MISS_STATUS
         record.note = "miss"
         with owner._lock:
-            owner.warnings.append(message)  # the SDK's exception shows it; printing it twice is noise
+            owner.warnings.append(
+                message
+            )  # the SDK's exception shows it; printing it twice is noise
         headers = {"x-should-retry": "false", "x-llm-lab-miss": "1"}
         self.send_json(MISS_STATUS, _error_body(provider, message, "replay_miss"), headers)
 
@@ -279,7 +281,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def start_stream(self, status: int, headers: dict[str, str]) -> None:
         head = {
-            k: v for k, v in headers.items() if k.lower() not in ("content-length", "transfer-encoding")
+            k: v
+            for k, v in headers.items()
+            if k.lower() not in ("content-length", "transfer-encoding")
         }
         head["transfer-encoding"] = "chunked"
         self.wfile.write(self._head(status, head))

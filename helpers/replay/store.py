@@ -116,10 +116,14 @@ class FixtureStore:
             conv = conversation_key(method, host, path, query, body)
             candidates = self._by_conversation.get(conv, [])
             if candidates:
-                scored = [(len(param_differences(body, ex.body)), i) for i, ex in enumerate(candidates)]
+                scored = [
+                    (len(param_differences(body, ex.body)), i) for i, ex in enumerate(candidates)
+                ]
                 best = candidates[min(scored)[1]]
                 same = [ex for ex in candidates if ex.body == best.body]
-                chosen = self._take_turn("~" + exact_key(method, host, path, query, best.body), same)
+                chosen = self._take_turn(
+                    "~" + exact_key(method, host, path, query, best.body), same
+                )
                 return Match(chosen, False, param_differences(body, best.body))
             nearest = self._nearest(method, host, path, body)
             diff = ""

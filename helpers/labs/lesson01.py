@@ -1,0 +1,600 @@
+"""Lab checkers for lesson 01 (OpenAI Chat Completions basics).
+
+Labs:
+
+- ``"01-ask"`` — ``ask(client, question, system=DEFAULT_SYSTEM, temperature=0.7, model=<default>)``
+  returns ``(answer_text, usage)`` from ``client.chat.completions.create(...)``. Checked against
+  :class:`FakeOpenAIClient` (no network): it returns real ``openai.types.chat.ChatCompletion``
+  objects.
+- ``"01-deterministic"`` — a dict ``CLASSIFY_PARAMS`` of sampling parameters for a one-word,
+  repeatable sentiment classifier (긍정/부정/중립).
+- ``"01-cost"`` — ``call_cost(usage, model) -> float`` USD, compared with
+  :func:`helpers.catalog.estimate_cost`.
+
+openai is imported lazily (only when a check runs).
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import math
+from types import SimpleNamespace
+from typing import Any
+
+from .. import catalog
+from . import TODO, Feedback, NotSolved, register, run_learner
+
+DEFAULT_SYSTEM = "당신은 친절한 한국어 AI 어시스턴트입니다."
+
+__all__ = ["DEFAULT_SYSTEM", "FakeOpenAIClient"]
+
+
+def _contains_placeholder(value: Any) -> bool:
+    if value is Ellipsis or value is TODO:
+        return True
+    if isinstance(value, dict):
+        return any(_contains_placeholder(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_contains_placeholder(v) for v in value)
+    return False
+
+
+class FakeOpenAIClient:
+    """A network-free stand-in for ``openai.OpenAI`` used by the lab checkers.
+
+    ``client.chat.completions.create(**kwargs)`` records a deep copy of ``kwargs`` in
+    ``client.calls`` and returns a real ``ChatCompletion`` (built with ``model_validate``) whose
+    text names the question, so a hard-coded answer cannot pass. Like the real SDK method it
+    accepts keyword arguments only, requires ``model`` and ``messages`` and rejects unknown names
+    (same error messages). The responses handed out are kept in ``client.returned``;
+    ``client.responses.create`` (Responses API) raises a Korean pointer to Chat Completions.
+    """
+
+    def __init__(self, base_prompt_tokens: int = 20, base_completion_tokens: int = 7):
+        self.calls: list[dict[str, Any]] = []
+        self.returned: list[Any] = []  # the ChatCompletion objects handed out
+        self._base = (base_prompt_tokens, base_completion_tokens)
+        self.chat = SimpleNamespace(completions=SimpleNamespace(create=self._create))
+        self.responses = SimpleNamespace(create=self._responses_create)
+
+    @staticmethod
+    def _responses_create(*args: Any, **kwargs: Any):
+        raise RuntimeError(
+            "이 실습은 Responses API가 아니라 Chat Completions API를 씁니다: "
+            "client.chat.completions.create(...)"
+        )
+
+    @staticmethod
+    def _allowed_params() -> set[str]:
+        from openai.resources.chat.completions import Completions
+
+        params = inspect.signature(Completions.create).parameters
+        return {name for name in params if name != "self"}
+
+    def _create(self, *args: Any, **kwargs: Any):
+        from openai.types.chat import ChatCompletion
+
+        if args:  # same message as the real SDK's @required_args wrapper
+            raise TypeError(f"create() takes 1 argument(s) but {len(args) + 1} were given")
+        unknown = sorted(set(kwargs) - self._allowed_params())
+        if unknown:
+            raise TypeError(
+                f"Completions.create() got an unexpected keyword argument '{unknown[0]}'"
+            )
+        missing = [name for name in ("messages", "model") if name not in kwargs]
+        if missing:
+            raise TypeError(
+                "Missing required arguments; Expected either ('messages' and 'model') or "
+                "('messages', 'model' and 'stream') arguments to be given"
+            )
+        placeholders = [k for k, v in kwargs.items() if _contains_placeholder(v)]
+        if placeholders:
+            raise NotSolved(f"create(...)에 아직 `...`로 남은 인자가 있습니다: {placeholders}")
+        self.calls.append(copy.deepcopy(kwargs))
+        n = len(self.calls)
+        question = ""
+        for message in kwargs.get("messages") or []:
+            if isinstance(message, dict) and message.get("role") == "user":
+                question = str(message.get("content", ""))
+        prompt_tokens = self._base[0] + 3 * n
+        completion_tokens = self._base[1] + 5 * n
+        response = ChatCompletion.model_validate(
+            {
+                "id": f"chatcmpl-lab01-{n}",
+                "object": "chat.completion",
+                "created": 1_764_000_000 + n,
+                "model": str(kwargs.get("model")),
+                "choices": [
+                    {
+                        "index": 0,
+                        "finish_reason": "stop",
+                        "message": {
+                            "role": "assistant",
+                            "content": f"[모의 응답 {n}] '{question[:30]}'에 대한 답입니다.",
+                        },
+                    }
+                ],
+                "usage": {
+                    "prompt_tokens": prompt_tokens,
+                    "completion_tokens": completion_tokens,
+                    "total_tokens": prompt_tokens + completion_tokens,
+                },
+            }
+        )
+        self.returned.append(response)
+        return response
+
+
+# ------------------------------------------------------------------------------------------------
+# 01-ask
+# ------------------------------------------------------------------------------------------------
+
+
+def _signature_defaults(func: Any) -> dict[str, Any] | None:
+    try:
+        params = inspect.signature(func).parameters
+    except (TypeError, ValueError):
+        return None
+    return {name: p.default for name, p in params.items()}
+
+
+def _check_messages(fb: Feedback, kwargs: dict, question: str, system: str, label: str) -> bool:
+    messages = kwargs.get("messages")
+    if not isinstance(messages, (list, tuple)):
+        fb.fail(
+            f"{label}: `messages`가 리스트가 아닙니다({type(messages).__name__}).",
+            hint="`messages=[{'role': 'system', ...}, {'role': 'user', ...}]`처럼 리스트로 넘기세요.",
+        )
+        return False
+    roles = [m.get("role") if isinstance(m, dict) else None for m in messages]
+    if len(messages) != 2 and "system" in roles and "user" in roles:
+        fb.fail(
+            f"{label}: `messages`에 메시지가 {len(messages)}개 있습니다(기대: system 1개 + user 1개).",
+            hint="함수 밖의 리스트에 메시지를 append하면 호출할 때마다 대화가 쌓입니다. "
+            "`ask` 안에서 매번 새 리스트를 만드세요.",
+        )
+        return False
+    if roles[:2] == ["user", "system"]:
+        fb.fail(
+            f"{label}: user 메시지가 system 메시지보다 앞에 있습니다.",
+            hint="system 메시지(역할·말투 지시)를 `messages` 맨 앞에 두고, 그다음에 user 메시지를 둡니다.",
+        )
+        return False
+    if "system" not in roles:
+        fb.fail(
+            f"{label}: system 메시지가 없습니다.",
+            hint="`{'role': 'system', 'content': system}`을 `messages` 맨 앞에 넣으세요.",
+        )
+        return False
+    if roles != ["system", "user"]:
+        fb.fail(
+            f"{label}: 메시지 역할 순서가 {roles}입니다(기대: ['system', 'user']).",
+            hint="system 메시지 하나, 그다음 user 메시지 하나를 넣으세요.",
+        )
+        return False
+    ok = True
+    if messages[0].get("content") != system:
+        fb.fail(
+            f"{label}: system 메시지 내용이 `system` 인자와 다릅니다: {messages[0].get('content')!r}",
+            hint="system 문장을 함수 안에 직접 쓰지 말고 `system` 매개변수 값을 그대로 넣으세요.",
+        )
+        ok = False
+    if messages[1].get("content") != question:
+        fb.fail(
+            f"{label}: user 메시지 내용이 질문과 다릅니다: {messages[1].get('content')!r}",
+            hint="`{'role': 'user', 'content': question}`처럼 `question`을 그대로 넣으세요.",
+        )
+        ok = False
+    return ok
+
+
+def _check_return(fb: Feedback, out: Any, response: Any) -> None:
+    from openai.types.chat import ChatCompletion, ChatCompletionMessage
+
+    expected_text = response.choices[0].message.content
+    expected_usage = response.usage
+    if isinstance(out, ChatCompletion):
+        fb.fail(
+            "응답 객체 전체를 반환했습니다.",
+            hint="`(response.choices[0].message.content, response.usage)` 튜플을 반환하세요.",
+        )
+        return
+    if not isinstance(out, (tuple, list)) or len(out) != 2:
+        hint = "`return answer, usage`처럼 두 값을 튜플로 반환하세요."
+        if isinstance(out, str):
+            hint = "답 문자열만 반환했습니다. 토큰 사용량도 함께: `return answer, response.usage`."
+        fb.fail(f"반환값이 (답, usage) 두 값의 튜플이 아닙니다: {type(out).__name__}", hint=hint)
+        return
+    text, usage = out
+    if isinstance(text, ChatCompletionMessage):
+        fb.fail(
+            "첫 번째 반환값이 메시지 객체입니다.",
+            hint="메시지의 글자만 필요합니다: `response.choices[0].message.content`.",
+        )
+    elif text == expected_text:
+        fb.ok("답 문자열(`response.choices[0].message.content`)을 반환합니다.")
+    else:
+        fb.fail(
+            f"첫 번째 반환값이 모델의 답과 다릅니다: {text!r}",
+            hint="`response.choices[0].message.content`를 그대로 반환하세요(가공하지 않기).",
+        )
+    if usage is response:
+        fb.fail(
+            "두 번째 반환값이 응답 전체입니다.",
+            hint="사용량은 `response.usage`에 있습니다.",
+        )
+        return
+    fields = ("prompt_tokens", "completion_tokens", "total_tokens")
+    got = {f: getattr(usage, f, None) for f in fields}
+    want = {f: getattr(expected_usage, f) for f in fields}
+    if got == want:
+        fb.ok("`usage`(prompt/completion/total 토큰)를 반환합니다.")
+    else:
+        fb.fail(
+            f"두 번째 반환값이 `response.usage`가 아닙니다: {usage!r}",
+            hint="`response.usage` 객체를 그대로 반환하면 `usage.prompt_tokens`, "
+            "`usage.completion_tokens`, `usage.total_tokens`를 모두 쓸 수 있습니다.",
+        )
+
+
+@register("01-ask", "ask(client, question, ...) — 답과 토큰 사용량 돌려받기")
+def check_ask(answer: Any, fb: Feedback) -> None:
+    if not callable(answer):
+        fb.fail(
+            f"`ask`는 함수여야 합니다(받은 값: {type(answer).__name__}).",
+            hint="`def ask(client, question, system=..., temperature=0.7, model=...):`로 정의하세요.",
+        )
+        return
+    defaults = _signature_defaults(answer) or {}
+    names = list(defaults)
+    needed = ["client", "question", "system", "temperature", "model"]
+    if names and names[:5] != needed:
+        fb.fail(
+            f"매개변수가 {names}입니다(기대: {needed}).",
+            hint="`def ask(client, question, system=..., temperature=0.7, model=...)` 순서와 "
+            "이름을 지켜 주세요.",
+        )
+        return
+    model_default = defaults.get("model", inspect.Parameter.empty)
+    if names:
+        if defaults.get("system") != DEFAULT_SYSTEM:
+            fb.fail(
+                f"`system`의 기본값이 {defaults.get('system')!r}입니다.",
+                hint=f"기본값은 {DEFAULT_SYSTEM!r}입니다.",
+            )
+        if defaults.get("temperature") != 0.7:
+            fb.fail(
+                f"`temperature`의 기본값이 {defaults.get('temperature')!r}입니다.",
+                hint="기본값은 0.7입니다.",
+            )
+        if not isinstance(model_default, str):
+            fb.fail(
+                "`model`에 문자열 기본값이 없습니다.",
+                hint="`model=catalog.default_model('openai')`처럼 기본 모델 id를 기본값으로 두세요.",
+            )
+            model_default = catalog.default_model("openai")
+
+    # Call 1: defaults only -------------------------------------------------------------------
+    question = "자연어 처리가 무엇인지 한 문장으로 설명해 주세요."
+    client = FakeOpenAIClient()
+    out = run_learner(answer, client, question, what="ask(client, question)")
+    if len(client.calls) == 0:
+        fb.fail(
+            "`client.chat.completions.create(...)`를 호출하지 않았습니다.",
+            hint="함수 안에서 `response = client.chat.completions.create(model=model, "
+            "messages=[...], temperature=temperature)`를 호출하세요. 함수 밖의 전역 client가 "
+            "아니라 인자로 받은 `client`를 써야 합니다.",
+        )
+        return
+    if len(client.calls) > 1:
+        fb.fail(
+            f"한 번 물었는데 API를 {len(client.calls)}번 호출했습니다.",
+            hint="질문 하나에 `create` 호출은 한 번이면 됩니다.",
+        )
+    kwargs = client.calls[0]
+    if _check_messages(fb, kwargs, question, DEFAULT_SYSTEM, "기본값으로 호출"):
+        fb.ok("system 메시지 다음에 user 메시지(질문)를 보냅니다.")
+    if kwargs.get("temperature") == 0.7:
+        fb.ok("기본 `temperature=0.7`을 전달합니다.")
+    else:
+        fb.fail(
+            f"기본값으로 호출했는데 전달된 값은 `temperature={kwargs.get('temperature')!r}`입니다.",
+            hint="`temperature=temperature`로 매개변수를 그대로 넘기세요.",
+        )
+    if kwargs.get("model") == model_default:
+        fb.ok(f"기본 모델 `{model_default}`를 전달합니다.")
+    else:
+        fb.fail(
+            f"기본값으로 호출했는데 전달된 값은 `model={kwargs.get('model')!r}`입니다.",
+            hint="`model=model`로 매개변수를 그대로 넘기세요.",
+        )
+    if "max_tokens" in kwargs:
+        fb.info(
+            "`max_tokens`는 SDK 문서에서 deprecated로 표시되어 있습니다. 출력 길이를 제한하려면 "
+            "`max_completion_tokens`를 쓰세요."
+        )
+    _check_return(fb, out, client.returned[0])
+
+    # Call 2: every parameter changed, with a fresh client -----------------------------------
+    question2 = "트랜스포머의 핵심 아이디어를 한 줄로 알려 주세요."
+    system2 = "당신은 한 문장으로만 답하는 조교입니다."
+    client2 = FakeOpenAIClient()
+    run_learner(
+        answer,
+        client2,
+        question2,
+        system=system2,
+        temperature=0.2,
+        model="gpt-5.4",
+        what="ask(client, question, system=..., temperature=0.2, model='gpt-5.4')",
+    )
+    if not client2.calls:
+        fb.fail("두 번째 호출에서 `create`를 호출하지 않았습니다.")
+        return
+    kwargs2 = client2.calls[-1]
+    forwarded = _check_messages(fb, kwargs2, question2, system2, "인자를 바꿔 호출")
+    if kwargs2.get("temperature") != 0.2:
+        forwarded = False
+        fb.fail(
+            f"`temperature=0.2`로 불렀는데 전달된 값은 {kwargs2.get('temperature')!r}입니다.",
+            hint="값을 직접 쓰지 말고 `temperature=temperature`로 넘기세요.",
+        )
+    if kwargs2.get("model") != "gpt-5.4":
+        forwarded = False
+        fb.fail(
+            f"`model='gpt-5.4'`로 불렀는데 전달된 값은 {kwargs2.get('model')!r}입니다.",
+            hint="모델 id를 직접 쓰지 말고 `model=model`로 넘기세요.",
+        )
+    if forwarded:
+        fb.ok(
+            "`system`, `temperature`, `model` 인자를 그대로 전달하고, 호출 사이에 상태를 남기지 않습니다."
+        )
+
+
+# ------------------------------------------------------------------------------------------------
+# 01-deterministic
+# ------------------------------------------------------------------------------------------------
+
+_PENALTIES = ("frequency_penalty", "presence_penalty")
+
+
+@register("01-deterministic", "CLASSIFY_PARAMS — 재현 가능한 한 단어 감성 분류")
+def check_deterministic(answer: Any, fb: Feedback) -> None:
+    if not isinstance(answer, dict):
+        fb.fail(
+            f"`CLASSIFY_PARAMS`는 딕셔너리여야 합니다(받은 값: {type(answer).__name__}).",
+            hint="예: `CLASSIFY_PARAMS = {'temperature': ..., 'max_completion_tokens': ...}`",
+        )
+        return
+    todo = [k for k, v in answer.items() if _contains_placeholder(v)]
+    if todo:
+        raise NotSolved(f"값을 채우지 않은 항목: {todo}")
+    if not answer:
+        raise NotSolved("딕셔너리가 비어 있습니다")
+
+    from openai.resources.chat.completions import Completions
+
+    allowed = set(inspect.signature(Completions.create).parameters) - {"self"}
+    unknown = sorted(set(answer) - allowed)
+    for key in unknown:
+        import difflib
+
+        near = difflib.get_close_matches(key, sorted(allowed), n=1)
+        fb.fail(
+            f"`{key}`: `chat.completions.create`에 없는 파라미터입니다.",
+            hint=f"혹시 `{near[0]}`인가요?" if near else "파라미터 이름의 철자를 확인하세요.",
+        )
+    for key in ("model", "messages"):
+        if key in answer:
+            fb.info(f"`{key}`는 호출할 때 따로 넘기므로 여기에는 없어도 됩니다.")
+
+    # temperature ----------------------------------------------------------------------------
+    temperature = answer.get("temperature")
+    temperature_changed = "temperature" in answer and temperature != 1
+    if "temperature" not in answer:
+        fb.fail(
+            "`temperature`가 없습니다. 기본값(1)은 매번 다른 답을 만들 수 있습니다.",
+            hint="같은 문장에는 늘 같은 라벨이 나와야 하니 `temperature`를 0으로 두세요.",
+        )
+    elif isinstance(temperature, bool) or not isinstance(temperature, (int, float)):
+        fb.fail(f"`temperature`는 숫자여야 합니다(받은 값: {temperature!r}).")
+    elif temperature == 0:
+        fb.ok(
+            "`temperature=0`: 가장 확률 높은 토큰을 고르므로 분류처럼 정답이 하나인 작업에 맞습니다."
+        )
+    elif 0 < temperature <= 0.2:
+        fb.ok(f"`temperature={temperature}`: 충분히 낮습니다.")
+        fb.info("완전히 반복 가능한 결과를 원하면 0이 가장 좋습니다.")
+    else:
+        fb.fail(
+            f"`temperature={temperature}`: 분류 작업에는 너무 높습니다.",
+            hint="temperature가 높을수록 낮은 확률의 토큰도 뽑혀 답이 흔들립니다. 0으로 두세요.",
+        )
+
+    # top_p ----------------------------------------------------------------------------------
+    if "top_p" in answer:
+        top_p = answer["top_p"]
+        if top_p == 1:
+            fb.ok("`top_p=1`(기본값)을 유지했습니다. 생략해도 같습니다.")
+        elif temperature_changed:
+            fb.fail(
+                f"`temperature`를 바꿨는데 `top_p={top_p!r}`도 바꿨습니다.",
+                hint="temperature와 top_p는 둘 중 하나만 조절합니다(SDK 문서: 'We generally "
+                "recommend altering this or `top_p` but not both'). top_p는 빼세요.",
+            )
+        else:
+            fb.info("temperature 대신 top_p를 조절했습니다. 이 실습은 temperature=0을 권합니다.")
+
+    # output limit ---------------------------------------------------------------------------
+    limits = [k for k in ("max_completion_tokens", "max_tokens") if k in answer]
+    if not limits:
+        fb.fail(
+            "출력 길이 제한이 없습니다.",
+            hint="답은 한 단어(긍정/부정/중립)이므로 `max_completion_tokens`를 작게(예: 5) 두면 "
+            "긴 설명이 붙는 것과 비용을 막습니다.",
+        )
+    elif len(limits) == 2:
+        fb.fail(
+            "`max_completion_tokens`와 `max_tokens`를 둘 다 넣었습니다.",
+            hint="`max_completion_tokens` 하나만 쓰세요(`max_tokens`는 deprecated).",
+        )
+    else:
+        key = limits[0]
+        value = answer[key]
+        if isinstance(value, bool) or not isinstance(value, int):
+            fb.fail(f"`{key}`는 정수여야 합니다(받은 값: {value!r}).")
+        elif value < 1:
+            fb.fail(f"`{key}={value}`: 1 이상이어야 합니다.")
+        elif value > 20:
+            fb.fail(
+                f"`{key}={value}`: 한 단어 답에 비해 큽니다.",
+                hint="한국어 한 단어는 몇 토큰이면 충분합니다. 1~20 사이(예: 5)로 줄이세요.",
+            )
+        else:
+            fb.ok(f"`{key}={value}`: 한 단어 답에 맞는 작은 출력 한도입니다.")
+            fb.info(
+                "reasoning 모델에서는 추론 토큰도 이 한도에 포함됩니다(SDK 문서). 추론 수준을 "
+                "높이면 한도도 늘려야 빈 답이 나오지 않습니다."
+            )
+        if key == "max_tokens":
+            fb.info(
+                "`max_tokens`는 아직 동작하지만 SDK 문서에서 deprecated입니다. "
+                "`max_completion_tokens`를 쓰세요(o-series 같은 reasoning 모델은 `max_tokens`를 "
+                "받지 않습니다)."
+            )
+
+    # penalties ------------------------------------------------------------------------------
+    for key in _PENALTIES:
+        if key not in answer:
+            continue
+        if answer[key] == 0:
+            fb.ok(f"`{key}=0`(기본값): 한 단어 답에는 패널티가 필요 없습니다.")
+        else:
+            fb.fail(
+                f"`{key}={answer[key]!r}`: 패널티는 필요 없습니다.",
+                hint="반복·주제 패널티는 긴 글에서 같은 말을 줄이는 용도입니다. 한 단어 라벨에는 "
+                "효과가 없고 확률만 비틀 수 있으니 빼거나 0으로 두세요.",
+            )
+    if answer.get("stream"):
+        fb.info("한 단어 답에는 스트리밍이 필요 없습니다.")
+
+
+# ------------------------------------------------------------------------------------------------
+# 01-cost
+# ------------------------------------------------------------------------------------------------
+
+_COST_TOKENS = [(0, 0), (1000, 500), (1, 0), (0, 1), (123_456, 7_890), (2_000_000, 1_000_000)]
+
+
+def _cost_models() -> list[str]:
+    models = [catalog.default_model("openai"), catalog.default_model("openai", alt=True)]
+    if "gpt-4o-mini" in catalog.known_models("openai"):
+        models.append("gpt-4o-mini")
+    return [m for m in dict.fromkeys(models) if catalog.model_info(m).has_price]
+
+
+def _diagnose(got: float, p: int, c: int, model: str) -> str | None:
+    info = catalog.model_info(model)
+    pi, po = info.input_price_per_1m, info.output_price_per_1m
+    default = catalog.model_info(catalog.default_model("openai"))
+    candidates = [
+        (
+            (p * pi + c * po) / 1_000,
+            "1K(1,000) 토큰 단위로 계산한 것 같습니다. models.json의 가격은 100만(1M) 토큰당 "
+            "가격이므로 1,000,000으로 나눕니다.",
+        ),
+        (
+            p * pi + c * po,
+            "1,000,000으로 나누지 않았습니다. 가격은 '100만 토큰당 달러'입니다.",
+        ),
+        (
+            (p * po + c * pi) / 1_000_000,
+            "입력·출력 가격이 바뀌었습니다. 입력(prompt_tokens)에는 입력 가격, "
+            "출력(completion_tokens)에는 출력 가격을 곱합니다.",
+        ),
+        (
+            p * pi / 1_000_000,
+            "출력 토큰(`usage.completion_tokens`) 비용이 빠졌습니다. 출력이 보통 몇 배 더 비쌉니다.",
+        ),
+        (
+            c * po / 1_000_000,
+            "입력 토큰(`usage.prompt_tokens`) 비용이 빠졌습니다.",
+        ),
+        (
+            (p + c) * pi / 1_000_000,
+            "`total_tokens`에 입력 가격 하나만 곱했습니다. 입력과 출력은 가격이 다릅니다.",
+        ),
+        (
+            (p + c) * po / 1_000_000,
+            "`total_tokens`에 출력 가격 하나만 곱했습니다. 입력과 출력은 가격이 다릅니다.",
+        ),
+    ]
+    if model != default.id and default.has_price:
+        candidates.append(
+            (
+                (p * default.input_price_per_1m + c * default.output_price_per_1m) / 1_000_000,
+                f"`model` 인자와 상관없이 `{default.id}` 가격을 썼습니다. "
+                "`catalog.model_info(model)`로 그 모델의 가격을 찾으세요.",
+            )
+        )
+    for value, message in candidates:
+        if math.isclose(got, value, rel_tol=1e-6, abs_tol=1e-12):
+            return message
+    return None
+
+
+@register("01-cost", "call_cost(usage, model) — 호출 한 번의 비용(USD)")
+def check_cost(answer: Any, fb: Feedback) -> None:
+    from openai.types import CompletionUsage
+
+    if not callable(answer):
+        fb.fail(
+            f"`call_cost`는 함수여야 합니다(받은 값: {type(answer).__name__}).",
+            hint="`def call_cost(usage, model):`로 정의하세요.",
+        )
+        return
+    total = 0
+    wrong: list[tuple[int, int, str, Any, float]] = []
+    for model in _cost_models():
+        for p, c in _COST_TOKENS:
+            usage = CompletionUsage(prompt_tokens=p, completion_tokens=c, total_tokens=p + c)
+            got = run_learner(answer, usage, model, what=f"call_cost(usage, {model!r})")
+            expected = catalog.estimate_cost(model, p, c)
+            total += 1
+            if got is Ellipsis or got is TODO:
+                raise NotSolved("call_cost가 아직 `...`를 반환합니다")
+            if isinstance(got, bool) or not isinstance(got, (int, float)):
+                hint = "숫자(float, 달러)를 반환하세요."
+                if got is None:
+                    hint = "값을 `return`하지 않았습니다. 계산한 비용을 `return` 하세요."
+                elif isinstance(got, str):
+                    hint = "보기 좋은 문자열 대신 숫자를 반환하세요. 표시는 `catalog.format_cost`가 합니다."
+                fb.fail(f"반환값이 숫자가 아닙니다: {got!r}", hint=hint)
+                return
+            if not math.isclose(got, expected, rel_tol=1e-9, abs_tol=1e-9):
+                wrong.append((p, c, model, got, expected))
+    if not wrong:
+        fb.ok(
+            f"{total}개 사례(0 토큰, 큰 토큰 수, 모델 {len(_cost_models())}종) 모두 "
+            "`catalog.estimate_cost`와 일치합니다."
+        )
+        return
+    diagnosed: dict[str, tuple] = {}
+    for p, c, model, got, expected in wrong:
+        message = _diagnose(got, p, c, model) if (p and c) else None
+        if message and message not in diagnosed:
+            diagnosed[message] = (p, c, model, got, expected)
+    p, c, model, got, expected = wrong[0]
+    fb.fail(
+        f"{len(wrong)}/{total}개 사례가 틀렸습니다. 예: 모델 `{model}`, 입력 {p:,} · 출력 {c:,} 토큰 → "
+        f"기대 {expected!r}, 받은 값 {got!r}"
+    )
+    if diagnosed:
+        for message in diagnosed:
+            fb.hint(message)
+    else:
+        fb.hint(
+            "비용 = (입력 토큰 × 입력 가격 + 출력 토큰 × 출력 가격) / 1,000,000 입니다. 가격은 "
+            "`catalog.model_info(model).input_price_per_1m`와 `.output_price_per_1m`에 있습니다."
+        )

@@ -1,0 +1,284 @@
+"""helpers.catalog: models.json, costs, and deprecations read from the installed SDKs."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import pytest
+
+from helpers import catalog
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "helpers" / "data" / "models.json"
+
+
+def deprecated_defaults(raw: dict) -> list[str]:
+    """The defaults in a models.json dict that an installed SDK (or models.json) retires."""
+    return [
+        f"{role}={model}"
+        for role, model in raw["defaults"].items()
+        if catalog.deprecation(model) is not None
+    ]
+
+
+# --- models.json -------------------------------------------------------------------------------
+
+
+def test_fixed_defaults():
+    assert catalog.default_model("openai") == "gpt-5.4-mini"
+    assert catalog.default_model("openai", alt=True) == "gpt-5.4"
+    assert catalog.default_model("anthropic") == "claude-sonnet-4-6"
+    assert catalog.default_model("huggingface") == "meta-llama/Llama-3.1-8B-Instruct"
+
+
+def test_default_without_alt_is_a_korean_error():
+    with pytest.raises(ValueError, match="기본 모델이 없습니다"):
+        catalog.default_model("anthropic", alt=True)
+
+
+def test_no_default_model_is_deprecated_by_installed_sdks():
+    assert deprecated_defaults(catalog.load_catalog()) == []
+
+
+def test_the_deprecated_default_guard_catches_a_deprecated_default():
+    raw = catalog.load_catalog()
+    raw["defaults"]["openai"] = "gpt-4o-mini"
+    raw["defaults"]["anthropic"] = "claude-sonnet-4-5"
+    assert deprecated_defaults(raw) == ["openai=gpt-4o-mini", "anthropic=claude-sonnet-4-5"]
+
+
+def test_every_default_is_a_catalog_model():
+    raw = catalog.load_catalog()
+    for model in raw["defaults"].values():
+        assert model in raw["models"]
+
+
+def test_seed_models_are_in_the_catalog():
+    for model in ("gpt-4o-mini", "gpt-4o", "claude-sonnet-4-20250514", "claude-haiku-4-5"):
+        assert model in catalog.known_models()
+
+
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@pytest.mark.parametrize("model", catalog.known_models())
+def test_every_model_has_source_date_and_honest_nulls(model):
+    row = catalog.load_catalog()["models"][model]
+    assert row["provider"] in catalog.PROVIDERS
+    assert row["source"].startswith("https://")
+    assert DATE.match(row["checked"])
+    assert row["sources"], "each number needs the page it came from"
+    for src in row["sources"]:
+        assert src["url"].startswith("https://")
+        assert src["page_date"]
+        assert src["fields"]
+    prices = row["price_usd_per_1m"]
+    numbers = [row["context_window"], row["max_output_tokens"], prices["input"], prices["output"]]
+    for value in numbers:
+        assert value is None or (isinstance(value, (int, float)) and value > 0)
+    if None in numbers:
+        assert len(row["note"]) > 20, "a null must be explained in the note"
+
+
+def test_prices_needed_by_the_cost_lesson_exist():
+    for model in (catalog.default_model("openai"), catalog.default_model("openai", alt=True)):
+        assert catalog.model_info(model).has_price
+    assert catalog.model_info(catalog.default_model("anthropic")).has_price
+
+
+def test_json_file_is_valid_and_loaded_copy_is_independent():
+    json.loads(DATA.read_text(encoding="utf-8"))
+    copy = catalog.load_catalog()
+    copy["defaults"]["openai"] = "changed"
+    assert catalog.default_model("openai") == "gpt-5.4-mini"
+
+
+# --- model_info --------------------------------------------------------------------------------
+
+
+def test_model_info_known():
+    info = catalog.model_info("gpt-5.4-mini")
+    assert info.known and info.provider == "openai"
+    assert info.input_price_per_1m == 0.75 and info.output_price_per_1m == 4.5
+    assert info.context_window == 400_000
+
+
+def test_unknown_model_warns_in_korean_and_lists_known_ids():
+    with pytest.warns(catalog.UnknownModelWarning) as record:
+        info = catalog.model_info("gpt-9-imaginary")
+    message = str(record[0].message)
+    assert "models.json에 없는 모델" in message and "gpt-5.4-mini" in message
+    assert info.known is False and info.provider == "openai"
+    assert info.input_price_per_1m is None and not info.has_price
+
+
+def test_unknown_model_strict_raises_keyerror_with_plain_korean_message():
+    with pytest.raises(catalog.UnknownModelError) as exc:
+        catalog.model_info("nope", strict=True)
+    assert isinstance(exc.value, KeyError)
+    assert str(exc.value).startswith("'nope'은(는) models.json에 없는 모델")
+
+
+# --- cost --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("model", "inp", "out", "expected"),
+    [
+        # 1000 × 0.75 / 1e6 + 500 × 4.50 / 1e6 = 0.00075 + 0.00225
+        ("gpt-5.4-mini", 1000, 500, 0.003),
+        # 1e6 × 2.50 / 1e6 + 1e6 × 15.00 / 1e6
+        ("gpt-5.4", 1_000_000, 1_000_000, 17.5),
+        # 123456 × 0.15 / 1e6 + 7890 × 0.60 / 1e6 = 0.0185184 + 0.004734
+        ("gpt-4o-mini", 123_456, 7_890, 0.0232524),
+        # 2000 × 3 / 1e6 + 100 × 15 / 1e6 = 0.006 + 0.0015
+        ("claude-sonnet-4-6", 2000, 100, 0.0075),
+        ("gpt-5.4-mini", 0, 0, 0.0),
+    ],
+)
+def test_estimate_cost_matches_hand_computed_values(model, inp, out, expected):
+    assert catalog.estimate_cost(model, inp, out) == pytest.approx(expected, abs=1e-12)
+
+
+def test_estimate_cost_unknown_price_is_none():
+    assert catalog.estimate_cost("meta-llama/Llama-3.1-8B-Instruct", 10, 10) is None
+    with pytest.warns(catalog.UnknownModelWarning, match="비용을 계산할 수 없습니다"):
+        assert catalog.estimate_cost("who-knows", 10, 10) is None
+
+
+@pytest.mark.parametrize(("inp", "out", "error"), [(-1, 0, ValueError), (1.5, 0, TypeError)])
+def test_estimate_cost_rejects_bad_token_counts(inp, out, error):
+    with pytest.raises(error, match="input_tokens"):
+        catalog.estimate_cost("gpt-5.4-mini", inp, out)
+
+
+def test_format_cost():
+    assert catalog.format_cost(None) == "가격 정보 없음"
+    assert catalog.format_cost(0.0) == "$0"
+    assert catalog.format_cost(0.003) == "$0.003000"
+    assert catalog.format_cost(17.5) == "$17.5000"
+    assert (
+        catalog.format_cost(0.003, krw_per_usd=1400) == "$0.003000 (약 4.20원, 1달러=1,400원 기준)"
+    )
+
+
+# --- deprecations from the installed SDKs --------------------------------------------------------
+
+
+def test_openai_parser_finds_gpt_4o_mini_with_its_date():
+    record = catalog.deprecation("gpt-4o-mini")
+    assert record is not None and record.provider == "openai"
+    assert record.shutdown == "2027-01-14"
+    assert record.source.startswith("openai ") and "chat_model.py" in record.source
+    assert catalog.deprecation("gpt-4o").shutdown == "2027-01-14"
+
+
+def test_default_openai_models_are_not_deprecated():
+    assert catalog.deprecation("gpt-5.4-mini") is None
+    assert catalog.deprecation("gpt-5.4") is None
+
+
+def test_anthropic_sonnet_4_5_is_deprecated():
+    record = catalog.deprecation("claude-sonnet-4-5")
+    assert record is not None and record.provider == "anthropic"
+    assert record.shutdown == "2026-11-30"
+    assert record.raw_date == "November 30th, 2026"
+
+
+def test_anthropic_parse_equals_the_sdk_dict():
+    from anthropic._data import DEPRECATED_MODELS
+
+    parsed = {
+        m: d.raw_date for m, d in catalog.sdk_deprecations().items() if d.provider == "anthropic"
+    }
+    assert parsed == DEPRECATED_MODELS
+
+
+def test_openai_parse_only_names_ids_of_the_chatmodel_literal():
+    from typing import get_args
+
+    from openai.types.shared.chat_model import ChatModel
+
+    parsed = {m for m, d in catalog.sdk_deprecations().items() if d.provider == "openai"}
+    assert len(parsed) > 50
+    assert parsed <= set(get_args(ChatModel))
+
+
+def test_openai_block_parser_on_wrapped_lines():
+    source = '''
+from typing_extensions import Literal, TypeAlias
+ChatModel: TypeAlias = Literal["a-1", "b-2", "c-3", "d-4"]
+"""Deprecated values:
+
+- "a-1", "b-2": Announced shutdown
+  date: 2026-03-26. See https://example.invalid for details.
+- "c-3": Not a supported model ID.
+"""
+'''
+    parsed = catalog.parse_openai_deprecated_block(source)
+    assert parsed["a-1"][0] == "2026-03-26" and parsed["b-2"][0] == "2026-03-26"
+    assert parsed["c-3"] == (None, "Not a supported model ID.")
+    assert "d-4" not in parsed
+
+
+def test_seed_anthropic_model_is_retired_via_models_json():
+    from typing import get_args
+
+    from anthropic.types.model import Model
+
+    literal = get_args(get_args(Model)[0])
+    assert "claude-sonnet-4-20250514" not in literal  # the SDK no longer knows it...
+    record = catalog.deprecation("claude-sonnet-4-20250514")  # ...so models.json records it
+    assert record is not None and record.retired and record.shutdown == "2026-06-15"
+    assert record.source.startswith("models.json lifecycle: https://")
+
+
+def test_warn_if_deprecated_names_date_and_replacement():
+    with pytest.warns(catalog.ModelDeprecationWarning) as record:
+        result = catalog.warn_if_deprecated("gpt-4o-mini")
+    message = str(record[0].message)
+    assert "2027-01-14" in message and "'gpt-5.4-mini'" in message and "종료될 예정" in message
+    assert result.shutdown == "2027-01-14"
+
+
+def test_describe_wording_depends_on_the_evidence():
+    assert "이미 종료되었습니다" in catalog.deprecation("claude-sonnet-4-20250514").describe()
+    past = catalog.deprecation("gpt-3.5-turbo-0613")  # SDK: shutdown 2024-09-13
+    assert past.retired and "발표된 종료일(2024-09-13)이 지났습니다" in past.describe()
+    assert "날짜 없음" not in catalog.deprecation("gpt-5.1-mini").describe()
+    assert "종료일이 명시되지 않았습니다" in catalog.deprecation("gpt-5.1-mini").describe()
+
+
+def test_warn_if_deprecated_is_silent_for_defaults():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for provider in ("openai", "anthropic", "huggingface"):
+            assert catalog.warn_if_deprecated(catalog.default_model(provider)) is None
+
+
+def test_models_table_has_korean_columns_with_sources():
+    table = catalog.models_table()
+    for column in ("모델", "제공자", "입력 $/1M", "출력 $/1M", "지원 종료", "출처", "확인일"):
+        assert column in table.columns
+    assert len(table) == len(catalog.known_models())
+    row = table.set_index("모델").loc["gpt-4o-mini"]
+    assert row["지원 종료"] == "종료 예정 2027-01-14"
+    assert len(catalog.models_table("anthropic")) == len(catalog.known_models("anthropic"))
+
+
+def test_modules_import_light():
+    code = (
+        "import sys, helpers.catalog, helpers.labs, helpers.labs.lesson01, helpers.playground\n"
+        "helpers.catalog.sdk_deprecations()\n"
+        "heavy = [m for m in ('pandas', 'openai', 'anthropic', 'ipywidgets') if m in sys.modules]\n"
+        "print(heavy)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "[]"

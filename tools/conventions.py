@@ -1,0 +1,358 @@
+"""Conventions every lesson notebook keeps (see DESIGN.md, "Notebook anatomy").
+
+Each ``check_*`` function takes one notebook (an ``nbformat.NotebookNode``) and returns a list of
+problems, each ``"[name] 한국어 설명 (English)"``; an empty list means the notebook keeps that
+convention. ``check_notebook`` runs them all. The functions only read; nothing is written.
+
+    python -m tools.conventions            # check every lesson in notebooks/lessons.toml
+    python -m tools.conventions 01         # one lesson
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Callable, Iterator
+
+from tools.lessons import NOTEBOOKS, README, Lesson, LessonListError, load_lessons, repo_url, select
+from tools.stamp import (
+    BOOTSTRAP_TAG,
+    FOOTER_TAG,
+    HEADER_TAG,
+    PARAMETERS_TAG,
+    cell_tags,
+    read_notebook,
+    stamp_notebook,
+    stamp_readme,
+)
+
+SECRET = re.compile(r"sk-(proj-|ant-)?[A-Za-z0-9_-]{20,}|hf_[A-Za-z0-9]{30,}")
+TRACEBACK = "Traceback (most recent call last)"
+INTRO_TERMS = ("학습 목표", "사전 준비", "예상 소요 시간")
+SETUP_CALL = "helpers.setup("
+
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_H2 = re.compile(r"^##\s+(?:\d+[.)]\s*)?(.+?)\s*#*\s*$")
+
+
+def _markdown_lines(cell) -> Iterator[str]:
+    """Lines of a markdown cell outside fenced code blocks."""
+    fenced = False
+    for line in cell.source.splitlines():
+        if _FENCE.match(line):
+            fenced = not fenced
+            continue
+        if not fenced:
+            yield line
+
+
+def _index_of_tag(nb, tag: str) -> list[int]:
+    return [i for i, cell in enumerate(nb.cells) if tag in cell_tags(cell)]
+
+
+def _mask(secret: str) -> str:
+    return secret[:6] + "…"
+
+
+# ---------------------------------------------------------------------------------------------
+# Structure
+# ---------------------------------------------------------------------------------------------
+
+
+def check_header(nb, lesson: Lesson | None = None) -> list[str]:
+    """The first cell is the markdown title cell tagged ``nav-header``: ``# NN. 제목``."""
+    if not nb.cells:
+        return ["[header] 셀이 하나도 없습니다 (notebook has no cells)"]
+    first = nb.cells[0]
+    problems = []
+    if first.cell_type != "markdown" or HEADER_TAG not in cell_tags(first):
+        problems.append(
+            f"[header] 첫 셀은 `{HEADER_TAG}` 태그가 붙은 마크다운 제목 셀이어야 합니다 "
+            f"(first cell must be the markdown cell tagged {HEADER_TAG}) — make stamp"
+        )
+    number = re.escape(lesson.number) if lesson else r"\d{2}"
+    if not re.match(rf"# {number}\. \S", first.source):
+        want = f"# {lesson.number}. " if lesson else "# NN. "
+        problems.append(
+            f"[header] 첫 셀은 '{want}'로 시작하는 제목이어야 합니다 (title must start with '{want}')"
+        )
+    return problems
+
+
+def check_single_title(nb) -> list[str]:
+    """Only the header cell has a level-1 heading."""
+    titles = [
+        i
+        for i, cell in enumerate(nb.cells)
+        if cell.cell_type == "markdown"
+        and any(re.match(r"#\s", line) for line in _markdown_lines(cell))
+    ]
+    extra = [i for i in titles if i != 0]
+    if extra:
+        return [
+            f"[single-title] `# ` 제목은 첫 셀에만 둡니다; 셀 {extra}에도 있습니다 "
+            "(only the header cell has a level-1 heading) — 제목은 stamp가 만듭니다"
+        ]
+    return []
+
+
+def check_intro(nb) -> list[str]:
+    """학습 목표 · 사전 준비 · 예상 소요 시간 in markdown before the parameters cell."""
+    stop = next(iter(_index_of_tag(nb, PARAMETERS_TAG)), len(nb.cells))
+    text = "\n".join(cell.source for cell in nb.cells[1:stop] if cell.cell_type == "markdown")
+    missing = [term for term in INTRO_TERMS if term not in text]
+    if missing:
+        return [
+            f"[intro] 머리말(제목 셀 다음, parameters 셀 앞)의 마크다운에 {missing}이 없습니다 "
+            f"(intro markdown before the parameters cell must mention {missing})"
+        ]
+    return []
+
+
+def check_parameters(nb) -> list[str]:
+    """Exactly one code cell tagged ``parameters`` (papermill)."""
+    found = _index_of_tag(nb, PARAMETERS_TAG)
+    if len(found) != 1:
+        return [
+            f"[parameters] `{PARAMETERS_TAG}` 태그가 붙은 셀이 정확히 하나여야 합니다; "
+            f"{len(found)}개 있습니다 (exactly one cell tagged {PARAMETERS_TAG}, found {len(found)})"
+        ]
+    if nb.cells[found[0]].cell_type != "code":
+        return [f"[parameters] `{PARAMETERS_TAG}` 셀은 코드 셀이어야 합니다 (must be a code cell)"]
+    return []
+
+
+def check_bootstrap(nb) -> list[str]:
+    """One code cell tagged ``colab-bootstrap``, immediately before the ``parameters`` cell."""
+    found = _index_of_tag(nb, BOOTSTRAP_TAG)
+    parameters = _index_of_tag(nb, PARAMETERS_TAG)
+    if len(found) != 1:
+        return [
+            f"[bootstrap] `{BOOTSTRAP_TAG}` 셀이 정확히 하나여야 합니다; {len(found)}개 있습니다 "
+            f"(exactly one cell tagged {BOOTSTRAP_TAG}) — make stamp"
+        ]
+    problems = []
+    if nb.cells[found[0]].cell_type != "code":
+        problems.append(f"[bootstrap] `{BOOTSTRAP_TAG}` 셀은 코드 셀이어야 합니다 (must be code)")
+    if not parameters or found[0] + 1 != parameters[0]:
+        problems.append(
+            f"[bootstrap] `{BOOTSTRAP_TAG}` 셀은 `{PARAMETERS_TAG}` 셀 바로 앞에 있어야 합니다 "
+            f"(must come immediately before the {PARAMETERS_TAG} cell) — make stamp"
+        )
+    return problems
+
+
+def check_setup_call(nb) -> list[str]:
+    """A code cell calling ``helpers.setup(`` after the parameters cell."""
+    parameters = _index_of_tag(nb, PARAMETERS_TAG)
+    start = parameters[0] + 1 if parameters else 0
+    if any(cell.cell_type == "code" and SETUP_CALL in cell.source for cell in nb.cells[start:]):
+        return []
+    return [
+        f"[setup] `{PARAMETERS_TAG}` 셀 뒤에 `{SETUP_CALL}…)`를 부르는 코드 셀이 있어야 합니다 "
+        f"(a code cell calling {SETUP_CALL}…) must follow the parameters cell)"
+    ]
+
+
+def check_ending(nb) -> list[str]:
+    """The last two level-2 headings are ``## 정리`` and then ``## 실습``."""
+    headings = [
+        match.group(1)
+        for cell in nb.cells
+        if cell.cell_type == "markdown"
+        for line in _markdown_lines(cell)
+        if (match := _H2.match(line))
+    ]
+    tail = headings[-2:]
+    if len(tail) == 2 and tail[0].startswith("정리") and tail[1].startswith("실습"):
+        return []
+    return [
+        "[ending] 마지막 두 `##` 제목은 `## 정리` 다음 `## 실습`이어야 합니다; "
+        f"지금은 {tail} (the last two level-2 headings must be 정리 then 실습)"
+    ]
+
+
+def check_footer(nb) -> list[str]:
+    """The last cell is the markdown navigation cell tagged ``nav-footer``."""
+    if not nb.cells:
+        return []
+    last = nb.cells[-1]
+    if last.cell_type != "markdown" or FOOTER_TAG not in cell_tags(last):
+        return [
+            f"[footer] 마지막 셀은 `{FOOTER_TAG}` 태그가 붙은 마크다운 내비게이션 셀이어야 합니다 "
+            f"(last cell must be the markdown cell tagged {FOOTER_TAG}) — make stamp"
+        ]
+    return []
+
+
+# ---------------------------------------------------------------------------------------------
+# Metadata and outputs
+# ---------------------------------------------------------------------------------------------
+
+
+def check_kernelspec(nb) -> list[str]:
+    name = nb.metadata.get("kernelspec", {}).get("name")
+    if name != "python3":
+        return [
+            f"[kernelspec] metadata.kernelspec.name이 'python3'이어야 합니다; 지금은 {name!r} "
+            "(kernelspec name must be python3)"
+        ]
+    return []
+
+
+def check_metadata_noise(nb) -> list[str]:
+    """No papermill or timing metadata, no stored widget state."""
+    problems = []
+    for key in ("papermill", "widgets"):
+        if key in nb.metadata:
+            problems.append(
+                f"[metadata] 노트북 metadata.{key}를 지우세요 (remove notebook metadata.{key}) "
+                "— make outputs"
+            )
+    for i, cell in enumerate(nb.cells):
+        for key in ("execution", "papermill"):
+            if key in cell.get("metadata", {}):
+                problems.append(
+                    f"[metadata] 셀 {i}의 metadata.{key}를 지우세요 (remove cell metadata.{key}) "
+                    "— make outputs"
+                )
+    return problems
+
+
+def _output_texts(output) -> Iterator[str]:
+    if "text" in output:
+        text = output["text"]
+        yield text if isinstance(text, str) else "".join(text)
+    for value in output.get("data", {}).values():
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, list):
+            yield "".join(str(v) for v in value)
+    yield from output.get("traceback", []) or []
+
+
+def check_outputs(nb) -> list[str]:
+    """No error output and no printed traceback in any output."""
+    problems = []
+    for i, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []) or []:
+            if output.get("output_type") == "error":
+                problems.append(
+                    f"[outputs] 셀 {i}에 오류 출력이 있습니다: {output.get('ename')}: "
+                    f"{output.get('evalue', '')[:80]} (error output)"
+                )
+            elif any(TRACEBACK in text for text in _output_texts(output)):
+                problems.append(
+                    f"[outputs] 셀 {i}의 출력에 Traceback이 찍혀 있습니다 (traceback in output)"
+                )
+    return problems
+
+
+def check_secrets(nb) -> list[str]:
+    """No key-shaped string in any source, output, attachment or metadata."""
+    problems = []
+    places = [("metadata", nb.metadata)] + [(f"셀 {i}", cell) for i, cell in enumerate(nb.cells)]
+    for where, part in places:
+        for match in SECRET.finditer(json.dumps(part, ensure_ascii=False)):
+            problems.append(
+                f"[secrets] {where}에 키 모양의 문자열 {_mask(match.group(0))}이 있습니다 "
+                "(key-shaped string; a placeholder must not look like a key)"
+            )
+    return problems
+
+
+def check_execution_counts(nb) -> list[str]:
+    """Committed notebooks carry a full replay run: code cells numbered 1..n, none empty."""
+    problems = []
+    expected = 1
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        if not cell.source.strip():
+            problems.append(f"[execution] 셀 {i}은 빈 코드 셀입니다; 지우세요 (empty code cell)")
+            continue
+        count = cell.get("execution_count")
+        if count != expected:
+            problems.append(
+                f"[execution] 셀 {i}의 실행 번호가 {count}입니다; {expected}이어야 합니다 — "
+                "make outputs로 처음부터 순서대로 다시 실행하세요 "
+                f"(execution_count {count}, expected {expected}: re-run top to bottom)"
+            )
+            break
+        expected += 1
+    return problems
+
+
+def check_stamp(nb, lessons: list[Lesson], index: int, url: str) -> list[str]:
+    """The generated cells are exactly what ``tools.stamp`` would write."""
+    result = stamp_notebook(nb, lessons, index, url)
+    return [f"[stamp] {change} — make stamp" for change in result.changes]
+
+
+def check_readme(text: str, lessons: list[Lesson], url: str) -> list[str]:
+    """README.md's lesson table is what ``tools.stamp`` would write."""
+    try:
+        stamped = stamp_readme(text, lessons, url)
+    except LessonListError as exc:
+        return [f"[readme] {exc}"]
+    if stamped != text:
+        return ["[readme] README.md의 강의 표가 lessons.toml과 다릅니다 (stale table) — make stamp"]
+    return []
+
+
+STRUCTURE: list[Callable] = [
+    check_header,
+    check_single_title,
+    check_intro,
+    check_parameters,
+    check_bootstrap,
+    check_setup_call,
+    check_ending,
+    check_footer,
+    check_kernelspec,
+    check_metadata_noise,
+    check_outputs,
+    check_secrets,
+    check_execution_counts,
+]
+
+
+def check_notebook(
+    nb, lessons: list[Lesson] | None = None, index: int | None = None, url: str | None = None
+) -> list[str]:
+    """Every convention; with the lesson list (and its index and the repository URL) also the
+    lesson's own title and the stamped cells."""
+    lesson = lessons[index] if lessons is not None and index is not None else None
+    problems = check_header(nb, lesson)
+    for check in STRUCTURE[1:]:
+        problems.extend(check(nb))
+    if lesson is not None and url is not None:
+        problems.extend(check_stamp(nb, lessons, index, url))
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    lessons = load_lessons()
+    url = repo_url()
+    failed = False
+    for lesson in select(lessons, " ".join(argv)):
+        path = NOTEBOOKS / lesson.file
+        if not path.exists():
+            print(f"✗ {lesson.file}: 파일이 없습니다 (missing)")
+            failed = True
+            continue
+        problems = check_notebook(read_notebook(path), lessons, lessons.index(lesson), url)
+        print(f"{'✗' if problems else '✓'} {lesson.file}")
+        for problem in problems:
+            print(f"    {problem}")
+        failed |= bool(problems)
+    for problem in check_readme(README.read_text(encoding="utf-8"), lessons, url):
+        print(f"✗ README.md: {problem}")
+        failed = True
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
