@@ -7,6 +7,7 @@ not send, fails here. Also: the authored fixtures are exactly what their specs b
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import anthropic
@@ -131,3 +132,36 @@ def test_spec_check_catches_a_hand_edited_fixture(tmp_path, monkeypatch):
         target.read_text(encoding="utf-8").replace('"네"', '"아니요"'), encoding="utf-8"
     )
     assert fixture_tool.check() == 1
+
+
+def test_capture_keeps_unseen_answers_when_the_run_broke(tmp_path, monkeypatch):
+    spec_dir = tmp_path / "specs"
+    monkeypatch.setattr(fixture_tool, "SPECS", spec_dir)
+    monkeypatch.setattr(fixture_tool, "ROOT", tmp_path)
+    monkeypatch.setattr(fixture_tool, "notebook_for", lambda number: tmp_path / "99_demo.ipynb")
+    seen = {"method": "POST", "host": "api.openai.com", "path": "/v1/chat/completions"}
+    seen.update(query="", body={"model": "m", "messages": [{"role": "user", "content": "a"}]})
+    unseen = {**seen, "body": {"model": "m", "messages": [{"role": "user", "content": "b"}]}}
+    fixture_tool.save_spec(
+        spec_dir / "99_demo.yaml",
+        [
+            {"name": "a", "request": seen, "answer": "A"},
+            {"name": "b", "request": unseen, "answer": "B"},
+        ],
+    )
+
+    def fake_run(errors):
+        def run(notebook, env, allow_errors):
+            with open(env["LLM_LAB_CAPTURE"], "a", encoding="utf-8") as log:
+                log.write(json.dumps({"provider": "openai", **seen}) + "\n")
+            return errors
+
+        return run
+
+    monkeypatch.setattr(fixture_tool, "run_notebook", fake_run(["NameError: x"]))
+    fixture_tool.capture("99")
+    assert [e["name"] for e in fixture_tool.load_spec(spec_dir / "99_demo.yaml")] == ["a", "b"]
+
+    monkeypatch.setattr(fixture_tool, "run_notebook", fake_run([]))
+    fixture_tool.capture("99")
+    assert [e["name"] for e in fixture_tool.load_spec(spec_dir / "99_demo.yaml")] == ["a"]

@@ -46,7 +46,11 @@ def an(server: ReplayServer, **kwargs) -> anthropic.Anthropic:
 
 @pytest.fixture
 def hf_routed():
+    from huggingface_hub.inference._providers import _common
+
     def route(server: ReplayServer) -> InferenceClient:
+        # huggingface_hub caches provider mappings per process; each test brings its own.
+        _common._fetch_inference_provider_mapping.cache_clear()
         set_client_factory(hf_client_factory(server.url))
         return InferenceClient(token="hf_replay_mode_placeholder_not_a_real_token")
 
@@ -342,3 +346,83 @@ def test_server_thread_is_a_daemon(make_server):
     server = make_server()
     assert any(t.daemon and t.name == "llm-lab-replay" for t in threading.enumerate())
     assert server.url.startswith("http://127.0.0.1:")
+
+
+LLAMA = "meta-llama/Llama-3.1-8B-Instruct"
+
+
+def _hub_info(fixture_dir, mapping):
+    lookup = hf_request(None, f"/api/models/{LLAMA}", method="GET", host="huggingface.co")
+    with_mapping = {"_id": "m", "id": LLAMA, "inferenceProviderMapping": mapping}
+    author(
+        fixture_dir,
+        "mapping",
+        {**lookup, "query": "expand=inferenceProviderMapping"},
+        model_info=with_mapping,
+    )
+    plain = {"_id": "m", "id": LLAMA, "pipeline_tag": "text-generation"}
+    author(fixture_dir, "info", lookup, model_info=plain)
+
+
+def test_huggingface_text_generation_after_provider_mapping_lookup(
+    fixture_dir, make_server, hf_routed
+):
+    _hub_info(
+        fixture_dir,
+        [
+            {
+                "provider": "hf-inference",
+                "providerId": LLAMA,
+                "status": "live",
+                "task": "text-generation",
+            }
+        ],
+    )
+    body = {
+        "inputs": "자연어 처리(NLP)란",
+        "parameters": {"max_new_tokens": 200, "temperature": 0.7},
+    }
+    author(fixture_dir, "gen", hf_request(body, f"/hf-inference/models/{LLAMA}"), answer=ANSWER)
+    details = {**body, "parameters": {**body["parameters"], "details": True}}
+    author(
+        fixture_dir,
+        "gen-details",
+        hf_request(details, f"/hf-inference/models/{LLAMA}"),
+        answer=ANSWER,
+    )
+    server = make_server(strict=True)
+    client = hf_routed(server)
+
+    text = client.text_generation(
+        prompt="자연어 처리(NLP)란", model=LLAMA, max_new_tokens=200, temperature=0.7
+    )
+    assert text == ANSWER
+    output = client.text_generation(
+        prompt="자연어 처리(NLP)란", model=LLAMA, max_new_tokens=200, temperature=0.7, details=True
+    )
+    assert output.generated_text == ANSWER and output.details.finish_reason == "eos_token"
+    paths = [(r.host, r.path) for r in server.requests_for("huggingface")]
+    assert ("huggingface.co", f"/api/models/{LLAMA}") in paths, "the mapping was looked up first"
+
+
+def test_huggingface_text_generation_without_a_provider_raises(fixture_dir, make_server, hf_routed):
+    _hub_info(
+        fixture_dir,
+        [{"provider": "novita", "providerId": "llama", "status": "live", "task": "conversational"}],
+    )
+    client = hf_routed(make_server(strict=True))
+    with pytest.raises(ValueError):
+        client.text_generation(prompt="자연어 처리(NLP)란", model=LLAMA, max_new_tokens=20)
+
+
+def test_faults_from_a_notebook_cell_through_setup(clean_env):
+    import helpers
+    from helpers import replay
+
+    helpers.setup(mode="replay", quiet=True)
+    client = openai.OpenAI(max_retries=0)
+    before = len(replay.requests_seen("openai"))
+    with replay.fault("server_error", provider="openai"), pytest.raises(openai.InternalServerError):
+        client.chat.completions.create(model="gpt-5.4-mini", messages=QUESTION)
+    assert len(replay.requests_seen("openai")) == before + 1
+    assert replay.get_server().faults.pending() == []
