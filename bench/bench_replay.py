@@ -1,5 +1,7 @@
 """Replay engine figures.
 
+0. The same replayed call against a server that only writes canned bytes: what the replay
+   server itself adds, apart from the cost of the SDK speaking HTTP over a socket at all.
 1. A replayed non-streaming call through the real OpenAI SDK and the loopback server, against the
    same call answered in-process by an `httpx2.MockTransport` (target ≤ 1.5×, median of 200).
 2. `import helpers` in a fresh interpreter, as a share of its 150 ms budget (target ≤ 1.0).
@@ -23,7 +25,41 @@ CALLS = 200
 FRESH_RUNS = 7
 
 
-def _replay_vs_mock() -> Comparison:
+def _canned_server(response: bytes) -> tuple[str, object]:
+    """The least a socket server can do: answer every request with the same bytes."""
+    import socket
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            buffer = b""
+            while data := conn.recv(65536):
+                buffer += data
+                while b"\r\n\r\n" in buffer:
+                    head, _, rest = buffer.partition(b"\r\n\r\n")
+                    length = 0
+                    for line in head.split(b"\r\n"):
+                        if line.lower().startswith(b"content-length:"):
+                            length = int(line.split(b":", 1)[1])
+                    if len(rest) < length:
+                        break
+                    buffer = rest[length:]
+                    conn.sendall(response)
+
+    threading.Thread(target=serve, daemon=True).start()
+    return f"http://127.0.0.1:{listener.getsockname()[1]}/v1", listener
+
+
+def _replay_vs_mock() -> tuple[Comparison, Comparison]:
     import httpx2
     import openai
 
@@ -59,7 +95,15 @@ def _replay_vs_mock() -> Comparison:
                     model="gpt-5.4-mini", messages=QUESTION
                 )
 
-            return compare(call(replayed), call(mocked), repeats=CALLS, warmup=5)
+            head = (
+                f"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {len(wire)}"
+            )
+            canned_url, listener = _canned_server(head.encode() + b"\r\n\r\n" + wire)
+            canned = openai.OpenAI(api_key="bench", base_url=canned_url)
+            versus_mock = compare(call(replayed), call(mocked), repeats=CALLS, warmup=5)
+            versus_socket = compare(call(replayed), call(canned), repeats=CALLS, warmup=5)
+            listener.close()
+            return versus_mock, versus_socket
         finally:
             server.close()
 
@@ -89,13 +133,21 @@ def _budget(code: str, budget: float) -> Comparison:
 def figures() -> list[dict]:
     import_result = _budget(IMPORT_CODE, 0.150)
     setup_result = _budget(SETUP_CODE, 0.300)
+    versus_mock, versus_socket = _replay_vs_mock()
     return [
         figure(
             f"replayed call vs in-process mock (median of {CALLS})",
             "replay server",
             "MockTransport",
-            _replay_vs_mock(),
+            versus_mock,
             target=1.5,
+        ),
+        figure(
+            f"replayed call vs canned-bytes socket server (median of {CALLS})",
+            "replay server",
+            "canned socket",
+            versus_socket,
+            note="the replay server's own share; the rest is the SDK's HTTP over a socket",
         ),
         figure(
             f"import helpers (median of {FRESH_RUNS} fresh interpreters)",
