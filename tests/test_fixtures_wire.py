@@ -165,3 +165,16 @@ def test_capture_keeps_unseen_answers_when_the_run_broke(tmp_path, monkeypatch):
     monkeypatch.setattr(fixture_tool, "run_notebook", fake_run([]))
     fixture_tool.capture("99")
     assert [e["name"] for e in fixture_tool.load_spec(spec_dir / "99_demo.yaml")] == ["a"]
+
+
+def test_two_lessons_answering_the_same_request_differently_is_caught(tmp_path):
+    from helpers.replay.builder import build_exchange
+    from helpers.replay.fixture import dump_file
+
+    request = {"method": "POST", "host": "api.openai.com", "path": "/v1/chat/completions"}
+    request.update(query="", body={"model": "m", "messages": [{"role": "user", "content": "안녕"}]})
+    dump_file(build_exchange(request, {"answer": "네"}), tmp_path / "01_a" / "x.json")
+    dump_file(build_exchange(request, {"answer": "네"}), tmp_path / "02_b" / "y.json")
+    assert fixture_tool.collisions(tmp_path) == []
+    dump_file(build_exchange(request, {"answer": "아니요"}), tmp_path / "03_c" / "z.json")
+    assert len(fixture_tool.collisions(tmp_path)) == 1

@@ -244,9 +244,32 @@ def check() -> int:
                 problems.append(
                     f"{target.relative_to(ROOT)}가 spec과 다릅니다 (빌드를 다시 하세요)"
                 )
+    problems.extend(collisions(FIXTURES))
     for line in problems:
         print(line)
     return 1 if problems else 0
+
+
+def collisions(folder: Path) -> list[str]:
+    """The same request answered differently by two lessons' fixtures.
+
+    Replay answers identical requests in turn, so two lessons sending the same request would
+    take each other's answers. Vary the request (the question) in one of them.
+    """
+    seen: dict[str, tuple[Path, bytes]] = {}
+    problems = []
+    for path in sorted(folder.glob("*/*.json")):
+        exchange = load_file(path)
+        key = _request_key(exchange.to_json()["request"])
+        if key in seen and seen[key][0].parent != path.parent:
+            other, wire = seen[key]
+            if wire != exchange.wire_body():
+                problems.append(
+                    f"{path.relative_to(folder)}와 {other.relative_to(folder)}: 같은 요청에 다른 "
+                    "응답입니다. 한쪽 노트북의 질문을 조금 바꾸세요."
+                )
+        seen.setdefault(key, (path, exchange.wire_body()))
+    return problems
 
 
 def main(argv: list[str] | None = None) -> int:
