@@ -1,17 +1,16 @@
 """Helpers for the LLM API 실습 notebooks.
 
 Import cost matters (every lesson imports this in its first cells), so submodules load on first
-use: `helpers.setup` pulls in the session code, `helpers.labs` the lab checkers, and so on.
+use: `helpers.setup` pulls in the session code, `helpers.catalog` the model table, and so on.
 """
 
 from __future__ import annotations
 
 import importlib
+import pkgutil
 from typing import Any
 
-__all__ = ["setup", "catalog", "labs", "playground", "replay", "keys"]
-
-_SUBMODULES = {"catalog", "labs", "playground", "replay", "keys", "providers", "session"}
+__all__ = ["setup"]
 
 
 def setup(*args: Any, **kwargs: Any):
@@ -22,6 +21,7 @@ def setup(*args: Any, **kwargs: Any):
 
 
 def __getattr__(name: str) -> Any:
-    if name in _SUBMODULES:
+    # Any submodule is reachable as an attribute (`helpers.catalog`), imported on first use.
+    if name in {module.name for module in pkgutil.iter_modules(__path__)}:
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -88,6 +88,27 @@ def test_errors_use_each_providers_error_shape():
     assert anthropic_error.response_body["type"] == "error"
 
 
+def test_anthropic_models_carry_the_lifecycle_the_sdk_requires():
+    from anthropic.types import ModelInfo
+
+    spec = {"models": {"claude-a": "Claude A", "claude-b": {"lifecycle": "deprecated"}}}
+    built = build_exchange(request("api.anthropic.com", "/v1/models", None, method="GET"), spec)
+    data = built.response_body["data"]
+    parsed = [ModelInfo.model_validate(entry) for entry in data]
+    assert [m.lifecycle for m in parsed] == ["active", "deprecated"]
+    assert [m.display_name for m in parsed] == ["Claude A", "claude-b"]
+    assert built.response_body["first_id"] == "claude-a"
+
+
+def test_anthropic_error_request_id_looks_like_an_id():
+    body = {"model": "c", "max_tokens": 1, "messages": []}
+    spec = {"status": 404, "error": {"type": "not_found_error", "message": "model: c"}}
+    built = build_exchange(request("api.anthropic.com", "/v1/messages", body), spec)
+    request_id = built.response_body["request_id"]
+    assert request_id.startswith("req_") and len(request_id) == 28
+    assert len(set(request_id[4:])) > 5, "an id, not one character repeated"
+
+
 def test_unknown_endpoint_is_a_spec_error():
     with pytest.raises(SpecError, match="모르는 엔드포인트"):
         build_exchange(request("api.openai.com", "/v1/audio/speech", {}), {"answer": "x"})
@@ -97,3 +118,93 @@ def test_unknown_endpoint_is_a_spec_error():
 def test_pieces_join_back_and_count(text):
     assert "".join(pieces(text)) == text
     assert estimate_tokens(text) == len(pieces(text))
+
+
+def _stream_request(provider):
+    question = [{"role": "user", "content": "질문"}]
+    if provider == "anthropic":
+        body = {"model": "c", "max_tokens": 200, "stream": True, "messages": question}
+        return request("api.anthropic.com", "/v1/messages", body)
+    if provider == "huggingface":
+        body = {"model": "m/x", "messages": question, "stream": True}
+        return request("router.huggingface.co", "/v1/chat/completions", body)
+    return chat(stream=True, stream_options={"include_usage": True})
+
+
+@pytest.mark.parametrize("provider", ["openai", "anthropic", "huggingface"])
+def test_timing_sets_first_token_and_total_stream_time(provider):
+    spec = {"name": "t", "answer": LONG, "timing": {"first_token": 0.5, "total": 1.5}}
+    exchange = build_exchange(_stream_request(provider), spec)
+    delays = [delay for delay, _ in exchange.events]
+    assert delays[0] == 0.5
+    assert sum(delays) == pytest.approx(1.5, abs=0.001 * len(delays))
+    plain = build_exchange(_stream_request(provider), {"name": "t", "answer": LONG})
+    assert [text for _, text in plain.events] == [text for _, text in exchange.events]
+    # the authored rhythm is kept, only scaled
+    ratio = delays[1] / plain.events[1][0]
+    assert delays[-2] == pytest.approx(plain.events[-2][0] * ratio, abs=1e-4)
+
+
+def test_timing_first_token_alone_keeps_the_rest():
+    spec = {"name": "t", "answer": LONG, "timing": {"first_token": 2}}
+    exchange = build_exchange(_stream_request("openai"), spec)
+    plain = build_exchange(_stream_request("openai"), {"name": "t", "answer": LONG})
+    assert exchange.events[0][0] == 2.0
+    assert exchange.events[1:] == plain.events[1:]
+
+
+@pytest.mark.parametrize(
+    ("timing", "message"),
+    [
+        ({"first_token": 1.0, "total": 0.5}, "짧습니다"),
+        ({"first_token": -1}, "0 이상"),
+        ({"total": "2s"}, "0 이상"),
+        ({"delay": 1}, "형식"),
+        (1.5, "형식"),
+    ],
+)
+def test_bad_timing_is_a_spec_error(timing, message):
+    spec = {"answer": LONG, "timing": timing}
+    with pytest.raises(SpecError, match=message):
+        build_exchange(_stream_request("openai"), spec)
+
+
+def test_timing_first_token_needs_a_stream():
+    with pytest.raises(SpecError, match="스트림"):
+        build_exchange(chat(), {"answer": LONG, "timing": {"first_token": 1}})
+
+
+def test_json_timing_total_is_a_delay_kept_in_the_fixture_file():
+    from helpers.replay.fixture import parse_exchange
+
+    exchange = build_exchange(chat(), {"answer": LONG, "timing": {"total": 1.25}})
+    assert exchange.delay == 1.25 and exchange.events is None
+    data = exchange.to_json()
+    assert data["response"]["delay"] == 1.25
+    assert parse_exchange(data).delay == 1.25
+    plain = build_exchange(chat(), {"answer": LONG}).to_json()
+    assert "delay" not in plain["response"], "fixtures without timing are unchanged"
+    with pytest.raises(SpecError, match="0 이상"):
+        build_exchange(chat(), {"answer": LONG, "timing": {"total": -2}})
+
+
+def test_the_sending_sdk_decides_the_format_whatever_the_host():
+    # huggingface_hub pointed at a local server (base_url) still speaks Hugging Face.
+    body = {"model": "m", "messages": [{"role": "user", "content": "질문"}], "max_tokens": 50}
+    local_chat = {**request("localhost", "/v1/chat/completions", body), "provider": "huggingface"}
+    exchange = build_exchange(local_chat, {"answer": LONG})
+    assert exchange.provider == "huggingface"
+    assert "service_tier" not in exchange.response_body, "not OpenAI's own chat format"
+    tgi = request("localhost", "/", {"inputs": "질문", "parameters": {"details": True}})
+    generated = build_exchange({**tgi, "provider": "huggingface"}, {"answer": LONG})
+    assert generated.response_body[0]["generated_text"] == LONG
+    assert generated.response_body[0]["details"]["finish_reason"] == "eos_token"
+    with pytest.raises(SpecError):
+        build_exchange(tgi, {"answer": LONG})  # without the provider, localhost means OpenAI
+
+
+def test_hub_model_list_keeps_entries_and_wraps_bare_ids():
+    listing = request("huggingface.co", "/api/models", None, method="GET")
+    entry = {"id": "org/a", "inferenceProviderMapping": [{"provider": "novita", "task": "x"}]}
+    exchange = build_exchange(listing, {"models": [entry, "org/b"]})
+    assert exchange.response_body == [entry, {"id": "org/b"}]

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import anthropic
 import openai
 import pytest
-from huggingface_hub import InferenceClient, set_client_factory
+from huggingface_hub import HfApi, InferenceClient, set_client_factory
 from huggingface_hub.utils._http import default_client_factory
 
+from helpers.providers import PROVIDERS
 from helpers.replay import hf_client_factory
 from helpers.replay.server import ReplayServer
 from helpers.replay.store import FixtureStore, default_dirs
@@ -67,14 +69,49 @@ def replay_through_sdk(server: ReplayServer, exchange) -> object:
         else:
             raise AssertionError(f"no SDK call known for {exchange.endpoint}")
     else:
-        client = InferenceClient(token="hf_replay_mode_placeholder_not_a_real_token")
-        if exchange.path.endswith("/chat/completions"):
-            result = client.chat_completion(**body)
-        else:
-            raise AssertionError(f"no SDK call known for {exchange.endpoint}")
+        client, result = _replay_huggingface(exchange, body)
     if exchange.is_stream:
         result = list(result)  # every event parsed into the SDK's event types
     return result
+
+
+def _replay_huggingface(exchange, body: dict) -> tuple[object, object]:
+    """(client, result) of the huggingface_hub call that sends this exchange's request; the
+    caller keeps the client while it reads a stream (its exit stack closes it otherwise)."""
+    token = "hf_replay_mode_placeholder_not_a_real_token"
+    query = parse_qs(exchange.query)
+    router_chat = (
+        exchange.host == "router.huggingface.co" and exchange.path == "/v1/chat/completions"
+    )
+    if router_chat:
+        client = InferenceClient(token=token)
+        return client, client.chat_completion(**body)
+    if exchange.path.endswith("/chat/completions"):
+        # A provider route or a local server: the SDK posts to a base_url that ends in
+        # /chat/completions as it is, with the body unchanged.
+        client = InferenceClient(base_url=f"https://{exchange.host}{exchange.path}", api_key=token)
+        return client, client.chat_completion(**body)
+    if exchange.method == "GET" and exchange.path.startswith("/api/models/"):
+        repo_id = exchange.path.removeprefix("/api/models/")
+        return None, HfApi(token=token).model_info(repo_id, expand=query.get("expand"))
+    if exchange.method == "GET" and exchange.path == "/api/models":
+        kwargs = {name: values if name == "expand" else values[0] for name, values in query.items()}
+        if "limit" in kwargs:
+            kwargs["limit"] = int(kwargs["limit"])
+        return None, list(HfApi(token=token).list_models(**kwargs))
+    if exchange.method == "POST" and exchange.host not in PROVIDERS["huggingface"].hosts:
+        # text_generation against a TGI server (base_url): {"inputs", "parameters"} to its root.
+        client = InferenceClient(base_url=f"http://{exchange.host}", api_key=token)
+        return client, client.text_generation(body["inputs"], **body.get("parameters", {}))
+    raise AssertionError(f"no SDK call known for {exchange.endpoint}")
+
+
+def _status_of(error: BaseException) -> int | None:
+    # openai/anthropic errors carry status_code; huggingface_hub's carry the httpx2 response.
+    status = getattr(error, "status_code", None)
+    if status is None and getattr(error, "response", None) is not None:
+        status = error.response.status_code
+    return status
 
 
 @pytest.mark.parametrize("exchange", PACKAGED.exchanges, ids=lambda ex: ex.source.stem)
@@ -82,7 +119,7 @@ def test_fixture_parses_into_sdk_types(server, exchange):
     if exchange.status >= 400:
         with pytest.raises(Exception) as caught:
             replay_through_sdk(server, exchange)
-        assert getattr(caught.value, "status_code", None) == exchange.status
+        assert _status_of(caught.value) == exchange.status
         assert "녹화 응답이 없습니다" not in str(caught.value), "the request itself must match"
         return
     result = replay_through_sdk(server, exchange)

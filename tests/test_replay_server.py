@@ -189,6 +189,19 @@ def test_speed_scales_recorded_timing(fixture_dir, make_server):
     assert arrival_times(0)[-1] < as_recorded[-1]
 
 
+def test_json_answer_waits_its_authored_total_times_speed(fixture_dir, make_server):
+    author(fixture_dir, "json", openai_request(chat_body()), answer=ANSWER, timing={"total": 0.4})
+
+    def waited(speed: float) -> float:
+        client = oa(make_server(speed=speed))
+        start = time.perf_counter()
+        client.chat.completions.create(model="gpt-5.4-mini", messages=QUESTION)
+        return time.perf_counter() - start
+
+    assert waited(1.0) >= 0.4, "a non-streamed answer arrives only once it is all generated"
+    assert waited(0) < 0.4
+
+
 def test_server_survives_malformed_requests_disconnects_and_load(fixture_dir, make_server):
     author(fixture_dir, "ok", openai_request(chat_body()), answer=ANSWER)
     author(fixture_dir, "s", openai_request(chat_body(stream=True)), answer=ANSWER * 20)
@@ -333,6 +346,67 @@ def test_slow_first_byte_times_out_and_cut_stream_keeps_partial_text(fixture_dir
         ):
             received.append(chunk.choices[0].delta.content or "")
     assert 0 < len("".join(received)) < len(ANSWER), "the text before the cut is kept"
+
+
+def test_forbidden_and_disconnect_faults(fixture_dir, make_server, hf_routed):
+    from huggingface_hub.errors import HfHubHTTPError
+
+    from helpers.replay.faults import Fault
+
+    author(fixture_dir, "ok", openai_request(chat_body()), answer=ANSWER)
+    server = make_server()
+    server.faults.add(Fault("forbidden", "anthropic"))
+    with pytest.raises(anthropic.PermissionDeniedError):
+        an(server).messages.create(model="claude-sonnet-4-6", max_tokens=10, messages=QUESTION)
+    server.faults.add(Fault("forbidden", "huggingface"))
+    with pytest.raises(HfHubHTTPError) as caught:
+        hf_routed(server).chat_completion(model="x/y", messages=QUESTION)
+    assert caught.value.response.status_code == 403
+
+    server.faults.add(Fault("disconnect", "openai"))
+    with pytest.raises(openai.APIConnectionError) as dropped:
+        oa(server).chat.completions.create(model="gpt-5.4-mini", messages=QUESTION)
+    assert isinstance(dropped.value.__cause__, httpx2.RemoteProtocolError)
+    assert (server.requests_for("openai")[-1].status, server.requests_for("openai")[-1].note) == (
+        0,
+        "disconnect",
+    ), "no answer at all was sent"
+    server.faults.add(Fault("disconnect", "openai"))
+    reply = oa(server, max_retries=1).chat.completions.create(
+        model="gpt-5.4-mini", messages=QUESTION
+    )
+    assert reply.choices[0].message.content == ANSWER, "the SDK retries a dropped connection"
+
+
+def test_drip_stalls_a_stream_chunk_by_chunk(fixture_dir, make_server):
+    from helpers.replay.faults import Fault
+
+    author(fixture_dir, "s", openai_request(chat_body(stream=True)), answer=ANSWER)
+    server = make_server()
+
+    def read(client) -> list[str]:
+        received = []
+        stream = client.chat.completions.create(
+            model="gpt-5.4-mini", messages=QUESTION, stream=True
+        )
+        for chunk in stream:
+            received.append(chunk.choices[0].delta.content or "")
+        return received
+
+    server.faults.add(Fault("drip", "openai", delay=0.05, after_events=2))
+    start = time.perf_counter()
+    assert "".join(read(oa(server, timeout=0.2))) == ANSWER, "each gap is under the timeout"
+    assert time.perf_counter() - start > 0.2, "the stream as a whole outlasts the timeout"
+
+    server.faults.add(Fault("drip", "openai", delay=0.5, after_events=4))
+    received: list[str] = []
+    with pytest.raises(openai.APITimeoutError):
+        stream = oa(server, timeout=0.2).chat.completions.create(
+            model="gpt-5.4-mini", messages=QUESTION, stream=True
+        )
+        for chunk in stream:
+            received.append(chunk.choices[0].delta.content or "")
+    assert 0 < len("".join(received)) < len(ANSWER), "what arrived before the stall is kept"
 
 
 def test_unknown_fault_kind_is_a_korean_error(make_server):

@@ -227,6 +227,30 @@ def test_refresh_runs_keyless_replay_and_strips_noise(tmp_path: Path, monkeypatc
     assert all("execution" not in c.metadata for c in done.cells)
 
 
+def test_refresh_merges_token_by_token_prints_into_one_output(tmp_path: Path) -> None:
+    path = tmp_path / "05_x.ipynb"
+    streaming = (
+        "import sys\n"
+        "for piece in ['스트', '리밍', '입니다']:\n"
+        "    print(piece, end='', flush=True)\n"
+        "print(flush=True)\n"
+        "print('오류', file=sys.stderr, flush=True)\n"
+        "from IPython.display import display\n"
+        "display('가운데')\n"
+        "print('끝', flush=True)"
+    )
+    nbformat.write(notebook(streaming), str(path))
+    refresh_outputs.refresh(path, replay_env())
+    outputs = nbformat.read(str(path), as_version=4).cells[0].outputs
+    assert [(o.output_type, o.get("name")) for o in outputs] == [
+        ("stream", "stdout"),
+        ("stream", "stderr"),
+        ("display_data", None),
+        ("stream", "stdout"),
+    ], "consecutive same-name streams merge; order across other outputs is kept"
+    assert outputs[0].text == "스트리밍입니다\n"
+
+
 def test_refresh_fails_loudly_and_writes_nothing(tmp_path: Path) -> None:
     path = tmp_path / "05_x.ipynb"
     nbformat.write(notebook("print('시작')", "1 / 0"), str(path))

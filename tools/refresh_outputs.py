@@ -28,12 +28,33 @@ CELL_TIMEOUT = 600
 
 
 def strip_noise(nb) -> None:
-    """Remove what a run adds besides outputs: timing, papermill metadata, widget state."""
+    """Remove what a run adds besides outputs: timing, papermill metadata, widget state; and
+    merge consecutive stream outputs, as Jupyter shows them (a loop that prints token by token
+    with ``flush=True`` would otherwise be stored as hundreds of one-token outputs)."""
     nb.metadata.pop("papermill", None)
     nb.metadata.pop("widgets", None)
     for cell in nb.cells:
         cell.get("metadata", {}).pop("execution", None)
         cell.get("metadata", {}).pop("papermill", None)
+        if cell.get("outputs"):
+            cell.outputs = merge_streams(cell.outputs)
+
+
+def merge_streams(outputs: list) -> list:
+    """Consecutive stream outputs with the same name become one; order is kept."""
+    merged: list = []
+    for output in outputs:
+        last = merged[-1] if merged else None
+        if (
+            output.get("output_type") == "stream"
+            and last is not None
+            and last.get("output_type") == "stream"
+            and last.get("name") == output.get("name")
+        ):
+            last["text"] += output["text"]
+        else:
+            merged.append(output)
+    return merged
 
 
 def execute(nb, cwd: Path, env: dict[str, str], timeout: int = CELL_TIMEOUT):

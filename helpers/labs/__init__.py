@@ -179,7 +179,13 @@ class _Lab:
 
 
 _REGISTRY: dict[str, _Lab] = {}
-_LESSON_MODULES = ("lesson01",)
+
+
+def _lesson_modules() -> list[str]:
+    """Every ``lessonNN`` module in this package: adding a lesson's checkers needs no list edit."""
+    import pkgutil
+
+    return sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name.startswith("lesson"))
 
 
 def register(lab_id: str, title: str = "") -> Callable:
@@ -194,7 +200,7 @@ def register(lab_id: str, title: str = "") -> Callable:
 
 def _load_for(lab_id: str) -> None:
     prefix = lab_id.split("-", 1)[0]
-    names = [f"lesson{prefix}"] if prefix.isdigit() else list(_LESSON_MODULES)
+    names = [f"lesson{prefix}"] if prefix.isdigit() else _lesson_modules()
     for name in names:
         try:
             importlib.import_module(f"{__name__}.{name}")
@@ -204,7 +210,7 @@ def _load_for(lab_id: str) -> None:
 
 
 def known_labs() -> list[str]:
-    for name in _LESSON_MODULES:
+    for name in _lesson_modules():
         importlib.import_module(f"{__name__}.{name}")
     return sorted(_REGISTRY)
 

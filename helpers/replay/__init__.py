@@ -54,7 +54,9 @@ def inject_fault(kind: str, provider: str | None = None, times: int = 1, **optio
     """Make the next `times` requests (to `provider`, or any) fail as `kind`.
 
     kinds: rate_limit (429), server_error (500), unavailable (503), overloaded (529),
-    credits (402), slow (first byte after `delay` seconds), cut_stream (after `after_events`).
+    credits (402), forbidden (403), slow (first byte after `delay` seconds), cut_stream (after
+    `after_events`), drip (from event `after_events` on, each event `delay` seconds late),
+    disconnect (the connection closes with no answer).
     """
     from .faults import Fault
 

@@ -50,6 +50,45 @@ def _timed(rng: random.Random, texts: list[str], first: tuple[float, float]) -> 
     return events
 
 
+def _seconds(timing: dict[str, Any], name: str) -> float | None:
+    value = timing.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise SpecError(f"timing.{name}은(는) 0 이상의 초(숫자)여야 합니다. 받은 값: {value!r}")
+    return float(value)
+
+
+def _retime(events: list, timing: Any) -> list:
+    """Scale a stream's authored delays: the first event after `first_token` seconds, the whole
+    stream in `total` seconds (at replay speed 1). Either may be left out."""
+    if not isinstance(timing, dict) or not timing or set(timing) - {"first_token", "total"}:
+        raise SpecError("timing은 {first_token: 초, total: 초} 형식이어야 합니다.")
+    first = _seconds(timing, "first_token")
+    total = _seconds(timing, "total")
+    first = events[0][0] if first is None else first
+    rest = [delay for delay, _ in events[1:]]
+    if total is not None:
+        if total < first:
+            raise SpecError(f"timing.total({total})이 first_token({first})보다 짧습니다.")
+        if sum(rest) > 0:
+            rest = [delay * (total - first) / sum(rest) for delay in rest]
+        elif rest:
+            rest[-1] = total - first
+    delays = [first, *rest]
+    return [(round(delay, 4), text) for delay, (_, text) in zip(delays, events, strict=True)]
+
+
+def _json_delay(timing: Any) -> float:
+    """A JSON answer arrives whole, `total` seconds after the request (at replay speed 1)."""
+    if not isinstance(timing, dict) or set(timing) != {"total"}:
+        raise SpecError(
+            "JSON 응답의 timing은 {total: 초}만 받습니다. first_token은 스트림 응답"
+            "(stream: true)에만 쓸 수 있습니다."
+        )
+    return _seconds(timing, "total") or 0.0
+
+
 def _answers(spec: dict[str, Any]) -> list[str]:
     answer = spec.get("answer")
     if answer is None:
@@ -107,10 +146,11 @@ def _error(provider: str, status: int, spec: dict[str, Any]) -> Any:
     message = err.get("message", "error")
     if provider == "anthropic":
         kind = err.get("type", "api_error")
+        rng = _rng("anthropic-error", message)  # one generator, or every character is the same
         return {
             "type": "error",
             "error": {"type": kind, "message": message},
-            "request_id": "req_" + "".join(_rng(message).choice(_B62) for _ in range(24)),
+            "request_id": "req_" + "".join(rng.choice(_B62) for _ in range(24)),
         }
     if provider == "huggingface":
         return {"error": message}
@@ -340,18 +380,23 @@ def anthropic_message(body: dict[str, Any], spec: dict[str, Any], seed: str) -> 
 
 
 def anthropic_models(spec: dict[str, Any]) -> Any:
+    """`models: {id: display_name}` (or a list of ids). A value may also be a dict of fields
+    (`display_name`, `lifecycle`, `retires_at`, ...) that override the defaults below."""
     models = spec.get("models", {})
     if isinstance(models, list):
         models = {model: model for model in models}
-    data = [
-        {
+    data = []
+    for model, value in models.items():
+        fields = value if isinstance(value, dict) else {"display_name": value}
+        entry = {
             "type": "model",
             "id": model,
-            "display_name": name,
+            "display_name": model,
             "created_at": "2025-11-26T00:00:00Z",
+            # anthropic 2.x requires it: "active", "deprecated" or "retired"
+            "lifecycle": "active",
         }
-        for model, name in models.items()
-    ]
+        data.append({**entry, **fields})
     return {
         "data": data,
         "has_more": False,
@@ -412,6 +457,12 @@ def hf_model_info(spec: dict[str, Any]) -> Any:
     return spec["model_info"]
 
 
+def hf_model_list(spec: dict[str, Any]) -> Any:
+    """`GET /api/models` (HfApi.list_models): a JSON list, one entry per model; a bare id in
+    `models` becomes an entry with only its id."""
+    return [entry if isinstance(entry, dict) else {"id": entry} for entry in spec.get("models", [])]
+
+
 # --- Dispatch ----------------------------------------------------------------------------------
 
 
@@ -423,11 +474,17 @@ def provider_of(host: str) -> str:
     return "openai"
 
 
+def _provider(request: dict[str, Any]) -> str:
+    # The SDK that sent a request decides its wire format: huggingface_hub pointed at a local
+    # server (base_url="http://localhost:8080") still speaks Hugging Face, whatever the host.
+    return request.get("provider") or provider_of(request["host"])
+
+
 def build_response(request: dict[str, Any], spec: dict[str, Any]) -> tuple[int, Any, Any]:
     """(status, JSON body or None, SSE events or None) for one captured request."""
     host, path, method = request["host"], request["path"], request["method"].upper()
     body = request.get("body") or {}
-    provider = provider_of(host)
+    provider = _provider(request)
     seed = spec.get("name", "")
     status = int(spec.get("status", 200))
     if status >= 400:
@@ -452,6 +509,8 @@ def build_response(request: dict[str, Any], spec: dict[str, Any]) -> tuple[int, 
             return (status, *hf_chat(body, spec, seed))
         if method == "GET" and path.startswith("/api/models/"):
             return status, hf_model_info(spec), None
+        if method == "GET" and path == "/api/models":
+            return status, hf_model_list(spec), None
         if method == "POST":
             return (status, *hf_text_generation(body, spec, seed))
     raise SpecError(f"빌더가 모르는 엔드포인트입니다: {method} {host}{path}")
@@ -467,7 +526,13 @@ def _headers(provider: str, status: int, stream: bool, spec: dict[str, Any]) -> 
 
 def build_exchange(request: dict[str, Any], spec: dict[str, Any], *, today: str = "") -> Exchange:
     status, body, events = build_response(request, spec)
-    provider = provider_of(request["host"])
+    delay = 0.0
+    if "timing" in spec:
+        if events is not None:
+            events = _retime(events, spec["timing"])
+        else:
+            delay = _json_delay(spec["timing"])
+    provider = _provider(request)
     meta = {
         "authored": today or date.today().isoformat(),
         "builder": "helpers.replay.builder",
@@ -487,4 +552,5 @@ def build_exchange(request: dict[str, Any], spec: dict[str, Any], *, today: str 
         response_body=body,
         events=events,
         meta=meta,
+        delay=delay,
     )

@@ -1,8 +1,9 @@
 """Failures on demand: the replay server can answer like a struggling API.
 
 A fault is queued for a provider (or any) and consumed by the next matching requests. This is how
-the errors lesson and the tests reproduce 429s, 5xx, 529 overloads, 402 credit exhaustion, a slow
-first byte and a stream cut mid-way without waiting for a real outage.
+the errors lesson and the tests reproduce 429s, 5xx, 529 overloads, 402 credit exhaustion, 403,
+a slow first byte, a stream that stalls or is cut mid-way and a dropped connection without waiting
+for a real outage.
 """
 
 from __future__ import annotations
@@ -17,9 +18,18 @@ ERROR_FAULTS: dict[str, tuple[int, str, str]] = {
     "unavailable": (503, "api_error", "The service is temporarily unavailable."),
     "overloaded": (529, "overloaded_error", "Overloaded"),
     "credits": (402, "payment_required", "You have exceeded your monthly included credits."),
+    "forbidden": (
+        403,
+        "permission_error",
+        "Your API key does not have permission to use the specified resource.",
+    ),
 }
-STREAM_FAULTS = ("slow", "cut_stream")
-KINDS = (*ERROR_FAULTS, *STREAM_FAULTS)
+# slow: first byte after `delay` s; cut_stream: hang up after `after_events` events;
+# drip: from event `after_events` on, each event `delay` s after the one before (a JSON body
+# waits `delay` once); disconnect: close the connection without answering at all.
+STREAM_FAULTS = ("slow", "cut_stream", "drip")
+CONNECTION_FAULTS = ("disconnect",)
+KINDS = (*ERROR_FAULTS, *STREAM_FAULTS, *CONNECTION_FAULTS)
 
 
 @dataclass

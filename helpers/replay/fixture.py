@@ -36,6 +36,9 @@ class Exchange:
     events: list[tuple[float, str]] | None = None
     meta: dict[str, Any] = field(default_factory=dict)
     source: Path | None = None
+    # A JSON body is sent this many seconds (x replay speed) after the request, as a non-streamed
+    # call waits for the whole answer to be generated. Streams carry their timing in `events`.
+    delay: float = 0.0
 
     @property
     def is_stream(self) -> bool:
@@ -62,6 +65,8 @@ class Exchange:
             response["events"] = [[round(delay, 4), text] for delay, text in self.events]
         else:
             response["body"] = self.response_body
+            if self.delay:
+                response["delay"] = round(self.delay, 4)
         return {
             "name": self.name,
             "provider": self.provider,
@@ -106,6 +111,7 @@ def parse_exchange(data: Any, source: Path | None = None) -> Exchange:
             events=events,
             meta=dict(data.get("meta", {})),
             source=source,
+            delay=0.0 if has_events else max(0.0, float(response.get("delay", 0))),
         )
     except FixtureError:
         raise

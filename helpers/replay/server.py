@@ -181,6 +181,11 @@ class _Handler(BaseHTTPRequestHandler):
             elif fault.kind in ERROR_FAULTS:
                 self._send_fault(provider, fault, record)
                 return
+            elif fault.kind == "disconnect":
+                # Hang up without a byte of answer, as a dropped connection would.
+                record.note = "disconnect"
+                self.close_connection = True
+                return
         if owner.modes.get(provider) == "record":
             from .record import forward
 
@@ -200,7 +205,10 @@ class _Handler(BaseHTTPRequestHandler):
             )
         record.fixture = match.exchange.name
         cut = fault.after_events if fault is not None and fault.kind == "cut_stream" else None
-        self.send_exchange(match.exchange, owner.speed, cut_after=cut, record=record)
+        drip = None
+        if fault is not None and fault.kind == "drip":
+            drip = (fault.after_events, fault.delay)
+        self.send_exchange(match.exchange, owner.speed, cut_after=cut, drip=drip, record=record)
 
     def _send_placeholder(
         self, host: str, path: str, query: str, body: Any, record: RequestRecord
@@ -301,6 +309,7 @@ class _Handler(BaseHTTPRequestHandler):
         speed: float,
         *,
         cut_after: int | None = None,
+        drip: tuple[int, float] | None = None,
         record: RequestRecord | None = None,
     ) -> None:
         headers = {
@@ -311,6 +320,11 @@ class _Handler(BaseHTTPRequestHandler):
         if record is not None:
             record.status = exchange.status
         if exchange.events is None:
+            if speed > 0 and exchange.delay > 0:
+                # A non-streamed answer arrives only once it has been generated in full.
+                time.sleep(exchange.delay * speed)
+            if drip is not None:
+                time.sleep(drip[1])
             self.send_json(exchange.status, exchange.wire_body(), headers)
             return
         try:
@@ -322,6 +336,8 @@ class _Handler(BaseHTTPRequestHandler):
                     return
                 if speed > 0 and delay > 0:
                     time.sleep(delay * speed)
+                if drip is not None and index >= drip[0]:
+                    time.sleep(drip[1])  # a stalling stream: real seconds, whatever the speed
                 self.write_chunk(text.encode())
             self.end_stream()
         except (BrokenPipeError, ConnectionResetError, OSError):
@@ -330,7 +346,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
-    allow_reuse_address = False
+    # TIME_WAIT from the previous kernel must not push us off the fixed port; a live listener still does.
+    allow_reuse_address = True
     owner: ReplayServer
 
     def handle_error(self, request: Any, client_address: Any) -> None:

@@ -1,0 +1,577 @@
+"""Lab checkers for lesson 03 (Anthropic Claude API와 OpenAI 비교).
+
+Labs:
+
+- ``"03-to-anthropic"`` — ``to_anthropic(messages) -> dict``: an OpenAI-style message list becomes
+  the keyword arguments Anthropic's ``messages.create`` takes: ``{"system": ..., "messages": [...]}``
+  with every system message lifted out (joined by a blank line, in order) and no ``"system"`` key
+  when there is none. The input list is left untouched.
+- ``"03-ask-claude"`` — ``ask_claude(client, question, system=DEFAULT_SYSTEM, max_tokens=1024,
+  model=<default>)`` returns ``(text, usage)``. Checked against :class:`FakeAnthropicClient` (no
+  network), which accepts exactly the installed SDK's ``messages.create`` arguments and returns real
+  ``anthropic.types.Message`` objects — the second one starts with a thinking block.
+- ``"03-stop-field"`` — a dict filling in the comparison row the lesson's table leaves out: the
+  parameter that stops generation at a given string, and the reason each API then reports.
+
+anthropic and openai are imported only when a check runs.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+from typing import Any
+
+from .. import catalog
+from . import TODO, Feedback, LearnerError, NotSolved, register, run_learner
+
+DEFAULT_SYSTEM = "당신은 친절한 한국어 AI 어시스턴트입니다."
+STOP_FIELDS = ("openai_param", "anthropic_param", "openai_reason", "anthropic_reason")
+
+__all__ = ["DEFAULT_SYSTEM", "STOP_FIELDS", "FakeAnthropicClient"]
+
+
+def _is_placeholder(value: Any) -> bool:
+    return value is Ellipsis or value is TODO
+
+
+# ------------------------------------------------------------------------------------------------
+# 03-to-anthropic
+# ------------------------------------------------------------------------------------------------
+
+_CASES: list[tuple[str, list[dict[str, str]], dict[str, Any]]] = [
+    (
+        "system 메시지 하나 + 질문",
+        [
+            {"role": "system", "content": "당신은 NLP 전문가입니다."},
+            {"role": "user", "content": "BERT는 무엇인가요?"},
+        ],
+        {
+            "system": "당신은 NLP 전문가입니다.",
+            "messages": [{"role": "user", "content": "BERT는 무엇인가요?"}],
+        },
+    ),
+    (
+        "system 없는 여러 턴",
+        [
+            {"role": "user", "content": "안녕하세요"},
+            {"role": "assistant", "content": "안녕하세요! 무엇을 도와드릴까요?"},
+            {"role": "user", "content": "토큰이 무엇인가요?"},
+        ],
+        {
+            "messages": [
+                {"role": "user", "content": "안녕하세요"},
+                {"role": "assistant", "content": "안녕하세요! 무엇을 도와드릴까요?"},
+                {"role": "user", "content": "토큰이 무엇인가요?"},
+            ]
+        },
+    ),
+    (
+        "system 메시지가 두 개(맨 앞과 중간)",
+        [
+            {"role": "system", "content": "한국어로 답합니다."},
+            {"role": "user", "content": "GPT는 무엇인가요?"},
+            {"role": "assistant", "content": "GPT는 디코더만 쓰는 언어 모델입니다."},
+            {"role": "system", "content": "이제부터 한 문장으로만 답합니다."},
+            {"role": "user", "content": "BERT는요?"},
+        ],
+        {
+            "system": "한국어로 답합니다.\n\n이제부터 한 문장으로만 답합니다.",
+            "messages": [
+                {"role": "user", "content": "GPT는 무엇인가요?"},
+                {"role": "assistant", "content": "GPT는 디코더만 쓰는 언어 모델입니다."},
+                {"role": "user", "content": "BERT는요?"},
+            ],
+        },
+    ),
+]
+
+
+def _diagnose_conversion(got: dict, given: list, want: dict, fb: Feedback) -> bool:
+    """Explain the first thing wrong with one converted case; True when it is right."""
+    messages = got.get("messages")
+    if not isinstance(messages, list):
+        fb.fail(
+            f"`messages` 키에 리스트가 없습니다(받은 값: {messages!r}).",
+            hint="`{'system': ..., 'messages': [...]}` 모양의 딕셔너리를 돌려주세요.",
+        )
+        return False
+    roles = [m.get("role") if isinstance(m, dict) else None for m in messages]
+    if "system" in roles:
+        fb.fail(
+            "변환한 `messages` 안에 아직 `role: system` 메시지가 있습니다.",
+            hint="Claude는 시스템 프롬프트를 `messages` 밖의 `system` 매개변수로 받습니다. "
+            "system 메시지는 `messages`에서 빼서 `system` 키로 옮기세요.",
+        )
+        return False
+    if messages != want["messages"]:
+        fb.fail(
+            f"`messages`가 기대와 다릅니다: {messages!r}",
+            hint="system이 아닌 메시지(user·assistant)는 순서와 내용을 그대로 두고 옮깁니다.",
+        )
+        return False
+    if "system" not in want:
+        if "system" in got:
+            fb.fail(
+                f"system 메시지가 없는데 `system` 키가 있습니다(값: {got['system']!r}).",
+                hint="system 메시지가 없으면 `system` 키를 아예 넣지 마세요. `None`을 넘기면 SDK가 "
+                '요청 본문에 `"system": null`을 그대로 실어 보냅니다.',
+            )
+            return False
+        return True
+    system = got.get("system")
+    if system == want["system"]:
+        return True
+    if isinstance(system, str) and system == given[0]["content"]:
+        fb.fail(
+            "맨 앞의 system 메시지만 옮겼습니다. 중간에 있는 system 메시지가 빠졌습니다.",
+            hint="system 메시지를 모두 찾아, 나온 순서대로 빈 줄(`'\\n\\n'`)로 이어 붙이세요.",
+        )
+    elif isinstance(system, (list, tuple)):
+        fb.fail(
+            f"`system`이 리스트입니다: {system!r}",
+            hint="여러 system 메시지의 내용을 `'\\n\\n'.join(...)`으로 한 문자열로 합치세요.",
+        )
+    elif isinstance(system, dict):
+        fb.fail(
+            f"`system`에 메시지 딕셔너리를 그대로 넣었습니다: {system!r}",
+            hint="`system`에는 메시지가 아니라 내용(`message['content']`) 문자열을 넣습니다.",
+        )
+    else:
+        fb.fail(
+            f"`system`이 {system!r}입니다(기대: {want['system']!r}).",
+            hint="system 메시지들의 `content`를 순서대로 `'\\n\\n'`으로 이어 붙입니다.",
+        )
+    return False
+
+
+@register("03-to-anthropic", "to_anthropic(messages) — OpenAI 형식을 Claude 형식으로")
+def check_to_anthropic(answer: Any, fb: Feedback) -> None:
+    if not callable(answer):
+        fb.fail(
+            f"`to_anthropic`은 함수여야 합니다(받은 값: {type(answer).__name__}).",
+            hint="`def to_anthropic(messages):`로 정의하세요.",
+        )
+        return
+    passed = 0
+    for name, given, want in _CASES:
+        sent = copy.deepcopy(given)  # the learner may mutate it; the cases must stay intact
+        got = run_learner(answer, sent, what=f"to_anthropic(...)  # {name}")
+        if sent != given:
+            fb.fail(
+                f"[{name}] 입력으로 받은 리스트를 바꿨습니다.",
+                hint="`messages.pop(0)`이나 `remove`처럼 원본을 고치면, 같은 대화로 OpenAI를 다시 "
+                "부를 때 system 메시지가 사라집니다. 새 리스트를 만들어 돌려주세요.",
+            )
+            return
+        if not isinstance(got, dict):
+            fb.fail(
+                f"[{name}] 반환값이 딕셔너리가 아닙니다: {type(got).__name__}",
+                hint="`client.messages.create(**result)`로 펼칠 수 있도록 "
+                "`{'system': ..., 'messages': [...]}` 딕셔너리를 돌려주세요.",
+            )
+            return
+        extra = sorted(set(got) - {"system", "messages"})
+        if extra:
+            fb.fail(
+                f"[{name}] 필요 없는 키가 있습니다: {extra}",
+                hint="`system`과 `messages`만 돌려주세요. `model`, `max_tokens`는 호출할 때 넣습니다.",
+            )
+            return
+        if not _diagnose_conversion(got, given, want, fb):
+            fb.info(f"틀린 사례: {name}")
+            return
+        passed += 1
+    fb.ok(f"{passed}가지 대화(system 하나, system 없음, system 두 개) 모두 바르게 바꿉니다.")
+    fb.ok("입력 리스트를 건드리지 않습니다.")
+
+
+# ------------------------------------------------------------------------------------------------
+# 03-ask-claude
+# ------------------------------------------------------------------------------------------------
+
+
+def _message(text: str, *, thinking: bool, input_tokens: int, output_tokens: int, model: str):
+    from anthropic.types import Message
+
+    content = [{"type": "text", "text": text}]
+    if thinking:
+        content.insert(
+            0, {"type": "thinking", "thinking": "질문의 핵심을 먼저 정리한다.", "signature": "sig"}
+        )
+    return Message.model_validate(
+        {
+            "id": "msg_01LabCheckerFakeResponse",
+            "type": "message",
+            "role": "assistant",
+            "model": model,
+            "content": content,
+            "stop_reason": "end_turn",
+            "stop_sequence": None,
+            "usage": {"input_tokens": input_tokens, "output_tokens": output_tokens},
+        }
+    )
+
+
+class _FakeMessages:
+    def __init__(self, owner: FakeAnthropicClient) -> None:
+        self._owner = owner
+
+    def create(self, **kwargs: Any):
+        """Accept exactly what the installed SDK's ``Messages.create`` accepts."""
+        from anthropic.resources.messages import Messages
+
+        signature = inspect.signature(inspect.unwrap(Messages.create))
+        allowed = set(signature.parameters) - {"self"}
+        unknown = sorted(set(kwargs) - allowed)
+        if unknown:
+            raise TypeError(f"Messages.create() got an unexpected keyword argument '{unknown[0]}'")
+        missing = [name for name in ("max_tokens", "messages", "model") if name not in kwargs]
+        if missing:
+            raise TypeError(
+                "Missing required arguments; Expected either ('max_tokens', 'messages' and "
+                "'model') or ('max_tokens', 'messages', 'model' and 'stream') arguments to be given"
+            )
+        self._owner.calls.append(copy.deepcopy(kwargs))
+        response = self._owner.responses[
+            min(len(self._owner.calls), len(self._owner.responses)) - 1
+        ]
+        self._owner.returned.append(response)
+        return response
+
+
+class FakeAnthropicClient:
+    """Stands in for ``anthropic.Anthropic()`` in lab checks: records calls, sends nothing.
+
+    ``responses`` are returned in turn (the last one repeats).
+    """
+
+    def __init__(self, responses: list | None = None) -> None:
+        self.calls: list[dict[str, Any]] = []
+        self.returned: list[Any] = []
+        self.responses = responses or [
+            _message(
+                "자연어 처리는 컴퓨터가 사람의 언어를 다루는 기술입니다.",
+                thinking=False,
+                input_tokens=31,
+                output_tokens=24,
+                model=catalog.default_model("anthropic"),
+            )
+        ]
+        self.messages = _FakeMessages(self)
+
+
+def _signature_defaults(func: Any) -> dict[str, Any] | None:
+    try:
+        params = inspect.signature(func).parameters
+    except (TypeError, ValueError):
+        return None
+    return {name: p.default for name, p in params.items()}
+
+
+def _call(fb: Feedback, answer: Any, client: FakeAnthropicClient, *args: Any, **kwargs: Any):
+    """Run the learner's function; explain the errors this lab is about. None on failure."""
+    what = kwargs.pop("what")
+    try:
+        return run_learner(answer, client, *args, what=what, **kwargs)
+    except LearnerError as exc:
+        original = exc.original
+        text = str(original)
+        if isinstance(original, TypeError) and "Missing required arguments" in text:
+            fb.fail(
+                f"`{what}`에서 SDK가 TypeError를 냈습니다: `max_tokens`를 넘기지 않았습니다.",
+                hint="Claude의 `messages.create`는 `max_tokens`가 반드시 있어야 합니다. "
+                "`max_tokens=max_tokens`로 매개변수를 넘기세요.",
+            )
+        elif isinstance(original, TypeError) and "unexpected keyword argument" in text:
+            name = text.rsplit("'", 2)[-2] if text.count("'") >= 2 else "?"
+            hint = "설치된 anthropic SDK의 `messages.create`가 받지 않는 인자입니다."
+            if name in ("temperature", "top_p", "top_k"):
+                hint += " anthropic 2.x에서는 샘플링 매개변수가 빠졌습니다(레슨 4절 ⑥)."
+            fb.fail(f"`{what}`에서 SDK가 `{name}` 인자를 거절했습니다.", hint=hint)
+        elif isinstance(original, AttributeError) and "text" in text:
+            fb.fail(
+                f"`{what}`에서 AttributeError가 났습니다: `{text}`",
+                hint="응답의 첫 블록이 텍스트가 아닐 수 있습니다(예: 생각(thinking) 블록). "
+                "`content[0].text` 대신 `block.type == 'text'`인 블록의 `text`만 이어 붙이세요.",
+            )
+        else:
+            raise
+        return None
+
+
+def _check_request(fb: Feedback, kwargs: dict, question: str, system: str, label: str) -> bool:
+    ok = True
+    messages = kwargs.get("messages")
+    if not isinstance(messages, list) or not messages:
+        fb.fail(f"[{label}] `messages`가 비어 있거나 리스트가 아닙니다: {messages!r}")
+        return False
+    roles = [m.get("role") if isinstance(m, dict) else None for m in messages]
+    if "system" in roles:
+        fb.fail(
+            f"[{label}] system 프롬프트를 `messages` 안에 넣었습니다.",
+            hint="Claude에서는 `system=system`을 `messages.create`의 별도 인자로 넘깁니다. "
+            "`messages`에는 `{'role': 'user', 'content': question}` 하나만 둡니다.",
+        )
+        return False
+    if kwargs.get("system") != system:
+        fb.fail(
+            f"[{label}] 전달된 `system`이 {kwargs.get('system')!r}입니다(기대: {system!r}).",
+            hint="`system=system`으로 매개변수를 그대로 넘기세요.",
+        )
+        ok = False
+    if messages != [{"role": "user", "content": question}]:
+        fb.fail(
+            f"[{label}] `messages`가 {messages!r}입니다.",
+            hint="질문 하나만 `[{'role': 'user', 'content': question}]`로 보냅니다.",
+        )
+        ok = False
+    return ok
+
+
+def _check_return(fb: Feedback, out: Any, response: Any, label: str) -> bool:
+    if not (isinstance(out, tuple) and len(out) == 2):
+        hint = "`return text, response.usage`처럼 (답변 텍스트, 사용량) 튜플을 반환하세요."
+        if out is response:
+            hint = "응답 객체 전체가 아니라 " + hint
+        fb.fail(
+            f"[{label}] 반환값이 (텍스트, usage) 튜플이 아닙니다: {type(out).__name__}", hint=hint
+        )
+        return False
+    text, usage = out
+    want = "".join(block.text for block in response.content if block.type == "text")
+    ok = True
+    if text != want:
+        hint = "`block.type == 'text'`인 블록의 `text`를 이어 붙여 문자열로 돌려주세요."
+        if isinstance(text, list):
+            hint = "`response.content`는 블록의 리스트입니다. " + hint
+        fb.fail(f"[{label}] 첫 번째 반환값이 답변 텍스트가 아닙니다: {text!r}", hint=hint)
+        ok = False
+    fields = ("input_tokens", "output_tokens")
+    if usage is response or not all(
+        getattr(usage, f, None) == getattr(response.usage, f) for f in fields
+    ):
+        fb.fail(
+            f"[{label}] 두 번째 반환값이 `response.usage`가 아닙니다: {usage!r}",
+            hint="`response.usage`를 그대로 돌려주면 `input_tokens`, `output_tokens`를 모두 "
+            "읽을 수 있습니다. Claude에는 `total_tokens`가 없습니다.",
+        )
+        ok = False
+    return ok
+
+
+@register("03-ask-claude", "ask_claude(client, question, ...) — Claude에게 묻고 답과 사용량 받기")
+def check_ask_claude(answer: Any, fb: Feedback) -> None:
+    if not callable(answer):
+        fb.fail(
+            f"`ask_claude`는 함수여야 합니다(받은 값: {type(answer).__name__}).",
+            hint="`def ask_claude(client, question, system=..., max_tokens=1024, model=...):`로 "
+            "정의하세요.",
+        )
+        return
+    defaults = _signature_defaults(answer) or {}
+    needed = ["client", "question", "system", "max_tokens", "model"]
+    if defaults and list(defaults)[:5] != needed:
+        fb.fail(
+            f"매개변수가 {list(defaults)}입니다(기대: {needed}).",
+            hint="`def ask_claude(client, question, system=..., max_tokens=1024, model=...)` "
+            "순서와 이름을 지켜 주세요.",
+        )
+        return
+    model_default = defaults.get("model")
+    if not isinstance(model_default, str):
+        model_default = catalog.default_model("anthropic")
+
+    # Call 1: defaults, a plain text answer -----------------------------------------------------
+    question = "자연어 처리가 무엇인지 한 문장으로 설명해 주세요."
+    client = FakeAnthropicClient()
+    out = _call(fb, answer, client, question, what="ask_claude(client, question)")
+    if out is None and not client.calls:
+        if not fb.failures:
+            fb.fail(
+                "`client.messages.create(...)`를 호출하지 않았습니다.",
+                hint="함수 안에서 인자로 받은 `client`로 `client.messages.create(...)`를 부르세요.",
+            )
+        return
+    if len(client.calls) != 1:
+        fb.fail(f"한 번 물었는데 API를 {len(client.calls)}번 호출했습니다.")
+        return
+    kwargs = client.calls[0]
+    first_ok = _check_request(fb, kwargs, question, DEFAULT_SYSTEM, "기본값으로 호출")
+    if kwargs.get("max_tokens") != 1024:
+        fb.fail(
+            f"기본값으로 불렀는데 `max_tokens={kwargs.get('max_tokens')!r}`가 전달되었습니다.",
+            hint="기본값 1024를 `max_tokens=max_tokens`로 넘기세요.",
+        )
+        first_ok = False
+    if kwargs.get("model") != model_default:
+        fb.fail(
+            f"기본값으로 불렀는데 `model={kwargs.get('model')!r}`가 전달되었습니다.",
+            hint="`model=model`로 매개변수를 그대로 넘기세요.",
+        )
+        first_ok = False
+    if first_ok:
+        fb.ok(
+            "`system`을 별도 인자로, 질문을 user 메시지로, `max_tokens`와 `model`을 함께 보냅니다."
+        )
+    if out is not None and _check_return(fb, out, client.returned[0], "기본값으로 호출"):
+        fb.ok("(답변 텍스트, `usage`)를 돌려줍니다.")
+
+    # Call 2: every argument changed; the reply starts with a thinking block -------------------
+    question2 = "트랜스포머의 핵심 아이디어를 한 줄로 알려 주세요."
+    system2 = "당신은 한 문장으로만 답하는 조교입니다."
+    reply = _message(
+        "트랜스포머의 핵심은 셀프 어텐션으로 모든 토큰을 한 번에 연결하는 것입니다.",
+        thinking=True,
+        input_tokens=40,
+        output_tokens=52,
+        model="claude-haiku-4-5",
+    )
+    client2 = FakeAnthropicClient([reply])
+    out2 = _call(
+        fb,
+        answer,
+        client2,
+        question2,
+        system=system2,
+        max_tokens=300,
+        model="claude-haiku-4-5",
+        what="ask_claude(client, question, system=..., max_tokens=300, model='claude-haiku-4-5')",
+    )
+    if not client2.calls:
+        return
+    kwargs2 = client2.calls[-1]
+    forwarded = _check_request(fb, kwargs2, question2, system2, "인자를 바꿔 호출")
+    for name, value in (("max_tokens", 300), ("model", "claude-haiku-4-5")):
+        if kwargs2.get(name) != value:
+            forwarded = False
+            fb.fail(
+                f"`{name}={value!r}`로 불렀는데 전달된 값은 {kwargs2.get(name)!r}입니다.",
+                hint=f"값을 직접 쓰지 말고 `{name}={name}`로 넘기세요.",
+            )
+    if forwarded:
+        fb.ok("`system`, `max_tokens`, `model` 인자를 그대로 전달합니다.")
+    if out2 is not None and _check_return(fb, out2, reply, "생각 블록이 먼저 오는 응답"):
+        fb.ok("첫 블록이 생각(thinking) 블록인 응답에서도 텍스트만 골라냅니다.")
+
+
+# ------------------------------------------------------------------------------------------------
+# 03-stop-field
+# ------------------------------------------------------------------------------------------------
+
+
+def _openai_params() -> set[str]:
+    from openai.resources.chat.completions import Completions
+
+    return set(inspect.signature(Completions.create).parameters) - {"self"}
+
+
+def _anthropic_params() -> set[str]:
+    from anthropic.resources.messages import Messages
+
+    return set(inspect.signature(inspect.unwrap(Messages.create)).parameters) - {"self"}
+
+
+def _openai_reasons() -> tuple[str, ...]:
+    import typing
+
+    from openai.types.chat.chat_completion import Choice
+
+    return typing.get_args(Choice.model_fields["finish_reason"].annotation)
+
+
+def _anthropic_reasons() -> tuple[str, ...]:
+    import typing
+
+    from anthropic.types import StopReason
+
+    return typing.get_args(StopReason)
+
+
+@register("03-stop-field", "표에 없는 줄 채우기 — 멈춤 문자열(stop sequence)")
+def check_stop_field(answer: Any, fb: Feedback) -> None:
+    if not isinstance(answer, dict):
+        fb.fail(
+            f"`STOP_ROW`는 딕셔너리여야 합니다(받은 값: {type(answer).__name__}).",
+            hint=f"키는 {list(STOP_FIELDS)}입니다.",
+        )
+        return
+    missing = [key for key in STOP_FIELDS if key not in answer]
+    if missing:
+        fb.fail(f"빠진 키가 있습니다: {missing}", hint=f"키는 {list(STOP_FIELDS)} 네 개입니다.")
+        return
+    todo = [key for key in STOP_FIELDS if _is_placeholder(answer[key])]
+    if todo:
+        raise NotSolved(f"값을 채우지 않은 항목: {todo}")
+    values = {key: str(answer[key]).strip() for key in STOP_FIELDS}
+
+    openai_params, anthropic_params = _openai_params(), _anthropic_params()
+    param = values["openai_param"]
+    if param == "stop":
+        fb.ok("OpenAI는 `stop`으로 멈춤 문자열을 받습니다.")
+    elif param == "stop_sequences":
+        fb.fail(
+            "`stop_sequences`는 Anthropic의 이름입니다.",
+            hint="`inspect.signature(openai_client.chat.completions.create)`에서 'stop'으로 "
+            "시작하는 매개변수를 찾아보세요.",
+        )
+    else:
+        where = "없는" if param not in openai_params else "멈춤 문자열과 관계없는"
+        fb.fail(
+            f"`{param}`: `chat.completions.create`에 {where} 매개변수입니다.",
+            hint="OpenAI 쪽 이름은 한 단어입니다. 시그니처에서 'stop'을 찾아보세요.",
+        )
+    param = values["anthropic_param"]
+    if param == "stop_sequences":
+        fb.ok("Anthropic은 `stop_sequences`(문자열 리스트)로 받습니다.")
+    elif param == "stop":
+        fb.fail(
+            "`stop`은 Anthropic `messages.create`에 없는 매개변수입니다(넘기면 TypeError).",
+            hint="`inspect.signature(client.messages.create)`에서 'stop'으로 시작하는 이름을 "
+            "찾아보세요. 복수형입니다.",
+        )
+    else:
+        where = "없는" if param not in anthropic_params else "멈춤 문자열과 관계없는"
+        fb.fail(
+            f"`{param}`: `messages.create`에 {where} 매개변수입니다.",
+            hint="'stop'으로 시작하는 복수형 이름입니다.",
+        )
+
+    reason = values["openai_reason"]
+    openai_reasons = _openai_reasons()
+    if reason == "stop":
+        fb.ok(
+            "OpenAI는 멈춤 문자열에서 멈춰도 `finish_reason == 'stop'`입니다(자연스러운 끝과 같음)."
+        )
+    elif reason not in openai_reasons:
+        fb.fail(
+            f"`{reason}`은(는) OpenAI의 `finish_reason` 값이 아닙니다.",
+            hint=f"가능한 값: {', '.join(openai_reasons)}. OpenAI는 멈춤 문자열과 자연스러운 끝을 "
+            "구분하지 않습니다.",
+        )
+    else:
+        fb.fail(
+            f"`finish_reason == '{reason}'`은(는) 다른 경우입니다.",
+            hint="`length`는 출력 한도, `tool_calls`는 도구 호출입니다. 멈춤 문자열은 자연스러운 "
+            "끝과 같은 값으로 보고됩니다.",
+        )
+    reason = values["anthropic_reason"]
+    anthropic_reasons = _anthropic_reasons()
+    if reason == "stop_sequence":
+        fb.ok("Anthropic은 `stop_reason == 'stop_sequence'`로 따로 알려 줍니다.")
+    elif reason == "end_turn":
+        fb.fail(
+            "`end_turn`은 모델이 스스로 답을 끝냈을 때입니다.",
+            hint="Anthropic은 멈춤 문자열 때문에 멈춘 경우를 따로 구분합니다. "
+            "`typing.get_args(anthropic.types.StopReason)`을 보세요.",
+        )
+    elif reason not in anthropic_reasons:
+        fb.fail(
+            f"`{reason}`은(는) Anthropic의 `stop_reason` 값이 아닙니다.",
+            hint=f"가능한 값: {', '.join(anthropic_reasons)}",
+        )
+    else:
+        fb.fail(
+            f"`stop_reason == '{reason}'`은(는) 다른 경우입니다.",
+            hint="매개변수 이름과 비슷한, 단수형 값입니다.",
+        )

@@ -1,0 +1,442 @@
+"""helpers.compare: the three canonical streamed calls, one normalised record per call, a concurrent
+run in which one provider's failure stays one row, the task file, and the tables."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+
+import anthropic
+import openai
+import pytest
+from huggingface_hub import InferenceClient, set_client_factory
+from huggingface_hub.utils._http import default_client_factory
+
+from helpers import catalog, compare
+from helpers.compare import Reply, Result, Task, TaskFileError
+from helpers.replay import hf_client_factory
+from tests.conftest import anthropic_request, author, hf_request, openai_request
+
+MODELS = {p: catalog.default_model(p) for p in ("openai", "anthropic", "huggingface")}
+SYSTEM = compare.DEFAULT_SYSTEM["ko"]
+TASK = Task(
+    id="t1", kind="요약", prompt="토큰이 무엇인지 한 문장으로 설명해 주세요.", max_tokens=100
+)
+TASK2 = Task(id="t2", kind="번역", prompt="'안녕하세요'를 영어로 번역해 주세요.", max_tokens=50)
+ANSWERS = {
+    "openai": "토큰은 모델이 텍스트를 나누어 처리하는 가장 작은 단위입니다.",
+    "anthropic": "토큰은 언어 모델이 텍스트를 읽고 쓰는 기본 단위입니다.",
+    "huggingface": "토큰은 텍스트를 작은 조각으로 나눈 단위입니다.",
+}
+HANGUL = re.compile("[가-힣]")
+USAGE = {"openai": (31, 17), "anthropic": (36, 19), "huggingface": (29, 15)}
+
+
+def request_for(provider: str, task: Task, lang: str = "ko") -> dict:
+    """The request each call function sends, as the SDK puts it on the wire."""
+    system, prompt, limit = task.system_for(lang), task.prompt_for(lang), task.max_tokens
+    user = [{"role": "user", "content": prompt}]
+    if provider == "openai":
+        body = {
+            "model": MODELS["openai"],
+            "messages": [{"role": "system", "content": system}, *user],
+            "max_completion_tokens": limit,
+            "stream": True,
+            "stream_options": {"include_usage": True},
+        }
+        return openai_request(body)
+    if provider == "anthropic":
+        body = {
+            "model": MODELS["anthropic"],
+            "max_tokens": limit,
+            "system": system,
+            "messages": user,
+            "stream": True,
+        }
+        return anthropic_request(body)
+    body = {
+        "model": MODELS["huggingface"],
+        "messages": [{"role": "system", "content": system}, *user],
+        "max_tokens": limit,
+        "stream": True,
+        "stream_options": {"include_usage": True},
+    }
+    return hf_request(body, "/v1/chat/completions")
+
+
+SHORT = Task(id="t3", kind="요약", prompt="길게 설명해 주세요.", max_tokens=3)
+
+
+@pytest.fixture(scope="module")
+def shared_server(tmp_path_factory):
+    """One strict replay server for the module (closing a server costs half a second)."""
+    from helpers.replay.server import ReplayServer
+    from helpers.replay.store import FixtureStore
+
+    folder = tmp_path_factory.mktemp("compare-fixtures")
+    for provider, answer in ANSWERS.items():
+        for task in (TASK, TASK2):
+            usage = dict(zip(("input", "output"), USAGE[provider], strict=True))
+            name = f"{provider}-{task.id}"
+            author(folder, name, request_for(provider, task), answer=answer, usage=usage)
+        author(folder, f"{provider}-short", request_for(provider, SHORT), answer=answer)
+    server = ReplayServer(FixtureStore([folder]), speed=0, strict=True)
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def server(shared_server):
+    shared_server.faults.clear()
+    shared_server.requests.clear()
+    set_client_factory(hf_client_factory(shared_server.url))
+    yield shared_server
+    set_client_factory(default_client_factory)
+
+
+@pytest.fixture
+def clients(server):
+    key = "test-key-for-compare"
+    return {
+        "openai": openai.OpenAI(api_key=key, base_url=server.base_url("openai")),
+        "anthropic": anthropic.Anthropic(api_key=key, base_url=server.base_url("anthropic")),
+        "huggingface": InferenceClient(token="hf_replay_mode_placeholder_not_a_real_token"),
+    }
+
+
+# --- the task file -----------------------------------------------------------------------------
+
+
+def test_packaged_task_set_has_five_kinds_in_korean_and_english():
+    tasks = compare.load_tasks()
+    assert len(tasks) >= 5
+    assert {"요약", "번역", "분류", "코드 설명", "창작"} <= {t.kind for t in tasks}
+    assert len({t.id for t in tasks}) == len(tasks)
+    for task in tasks:
+        assert HANGUL.search(task.prompt), task.id
+        assert task.prompt_en and not HANGUL.search(task.prompt_en), task.id
+        assert task.system != task.system_en
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('{"tasks": [{"id": "a", "kind": "요약"}]}', "prompt"),
+        (
+            '[{"id": "a", "kind": "k", "prompt": "질문"}, {"id": "a", "kind": "k", "prompt": "또"}]',
+            "두 번",
+        ),
+        ('[{"id": "a", "kind": "k", "prompt": "질문", "max_tokens": "100"}]', "max_tokens"),
+        ('[{"id": "a", "kind": "k", "prompt": "질문", "prompt_ko": "x"}]', "모르는 항목"),
+        ('{"tasks": []}', "작업 목록"),
+        ('{"tasks": [', "JSON"),
+    ],
+)
+def test_a_task_file_it_cannot_use_gets_a_korean_reason(tmp_path, content, message):
+    path = tmp_path / "tasks.json"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(TaskFileError, match=message):
+        compare.load_tasks(path)
+
+
+def test_missing_task_file_says_so(tmp_path):
+    with pytest.raises(TaskFileError, match="찾지 못했습니다"):
+        compare.load_tasks(tmp_path / "nope.json")
+
+
+def test_an_instructors_task_list_loads_with_the_default_system(tmp_path):
+    path = tmp_path / "mine.json"
+    path.write_text(json.dumps([{"id": "x", "kind": "요약", "prompt": "질문"}]), encoding="utf-8")
+    (task,) = compare.load_tasks(path)
+    assert task.system == compare.DEFAULT_SYSTEM["ko"] and task.prompt_en is None
+    assert task.max_tokens == 300
+
+
+def test_select_providers_keeps_the_series_order_and_rejects_unknown_names():
+    assert compare.select_providers(" huggingface, openai ") == ["openai", "huggingface"]
+    assert compare.select_providers(["anthropic"]) == ["anthropic"]
+    assert compare.select_providers(None) == ["openai", "anthropic", "huggingface"]
+    with pytest.raises(ValueError, match="알 수 없는 공급자"):
+        compare.select_providers("openai,gemini")
+
+
+# --- one call, one record ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("provider", ["openai", "anthropic", "huggingface"])
+def test_call_normalises_each_providers_streamed_answer(clients, provider):
+    result = compare.call(provider, clients[provider], MODELS[provider], TASK)
+    assert result.error is None, result.error
+    assert result.answer == ANSWERS[provider]
+    assert (result.input_tokens, result.output_tokens) == USAGE[provider]
+    assert result.finish_reason == {"anthropic": "end_turn"}.get(provider, "stop")
+    assert result.truncated is False
+    assert 0 < result.ttft_s <= result.latency_s
+    assert result.cost_usd == catalog.estimate_cost(MODELS[provider], *USAGE[provider])
+    if provider == "huggingface":
+        assert result.cost_usd is None, "Llama has no price in models.json"
+    else:
+        assert result.cost_usd > 0
+
+
+@pytest.mark.parametrize(
+    ("provider", "reason"),
+    [("openai", "length"), ("anthropic", "max_tokens"), ("huggingface", "length")],
+)
+def test_an_answer_cut_at_the_limit_is_marked_truncated(clients, provider, reason):
+    result = compare.call(provider, clients[provider], MODELS[provider], SHORT)
+    assert result.finish_reason == reason and result.truncated is True
+    assert ANSWERS[provider].startswith(result.answer) and result.answer != ANSWERS[provider]
+
+
+def test_a_replay_miss_is_a_korean_error_row(clients):
+    unknown = Task(id="new", kind="창작", prompt="녹화되지 않은 질문입니다.")
+    result = compare.call("openai", clients["openai"], MODELS["openai"], unknown)
+    assert result.error.startswith("리플레이 녹화 없음") and "NotFoundError" in result.error
+    assert result.answer == "" and result.latency_s is not None
+
+
+def test_a_task_without_english_is_an_error_row_not_a_crash(clients):
+    result = compare.call("openai", clients["openai"], MODELS["openai"], TASK, lang="en")
+    assert "질문이 없습니다" in result.error
+
+
+# --- many calls at once ------------------------------------------------------------------------
+
+
+def test_run_keeps_other_providers_when_one_gets_a_429(server, clients):
+    from helpers.replay.faults import Fault
+
+    server.faults.add(Fault("rate_limit", "huggingface"))
+    comparison = compare.run(clients, MODELS, [TASK, TASK2], progress=False)
+    rows = [(r.task, r.provider) for r in comparison.results]
+    assert rows == [(t.id, p) for t in (TASK, TASK2) for p in clients], "task × provider order"
+    failed = [r for r in comparison.results if r.error]
+    assert [(r.provider, r.task) for r in failed] == [("huggingface", "t1")]
+    assert failed[0].error.startswith("요청 한도 초과(429)")
+    assert all(r.answer == ANSWERS[r.provider] for r in comparison.results if r.ok)
+    assert "오류 1건" in comparison.summary()
+
+
+def test_sdk_retries_hide_a_single_429_from_openai_and_anthropic(server, clients):
+    from helpers.replay.faults import Fault
+
+    for provider in ("openai", "anthropic"):
+        server.faults.add(Fault("rate_limit", provider, retry_after=0.01))
+    comparison = compare.run(clients, MODELS, [TASK], progress=False)
+    assert all(r.ok for r in comparison.results)
+    statuses = [r.status for r in server.requests_for("anthropic")]
+    assert statuses == [429, 200]
+
+
+def _barrier_calls(parties: int, timeout: float):
+    barrier = threading.Barrier(parties, timeout=timeout)
+
+    def fake(client, model, system, prompt, max_tokens):
+        barrier.wait()  # passes only when every provider is calling at the same time
+        return Reply(text="ok", ttft_s=0.0, input_tokens=1, output_tokens=1, finish_reason="stop")
+
+    return dict.fromkeys(("openai", "anthropic", "huggingface"), fake)
+
+
+def test_providers_are_called_at_the_same_time():
+    fakes = _barrier_calls(3, timeout=10)
+    clients = dict.fromkeys(fakes)
+    comparison = compare.run(clients, MODELS, [TASK], calls=fakes, progress=False)
+    assert comparison.concurrent and all(r.ok for r in comparison.results)
+
+
+def test_a_sequential_run_cannot_pass_the_same_barrier():
+    fakes = _barrier_calls(3, timeout=0.2)
+    clients = dict.fromkeys(fakes)
+    comparison = compare.run(clients, MODELS, [TASK], calls=fakes, progress=False, concurrent=False)
+    assert not comparison.concurrent
+    assert all("BrokenBarrierError" in r.error for r in comparison.results)
+
+
+def test_one_provider_never_gets_two_requests_at_once():
+    active: dict[str, int] = {}
+    overlaps: list[str] = []
+    lock = threading.Lock()
+
+    def make(provider):
+        def fake(client, model, system, prompt, max_tokens):
+            with lock:
+                active[provider] = active.get(provider, 0) + 1
+                if active[provider] > 1:
+                    overlaps.append(provider)
+            threading.Event().wait(0.01)
+            with lock:
+                active[provider] -= 1
+            return Reply(text=prompt)
+
+        return fake
+
+    fakes = {p: make(p) for p in MODELS}
+    tasks = [Task(id=f"t{i}", kind="k", prompt=f"질문 {i}") for i in range(4)]
+    comparison = compare.run(dict.fromkeys(fakes), MODELS, tasks, calls=fakes, progress=False)
+    assert overlaps == []
+    assert [r.answer for r in comparison.results if r.provider == "openai"] == [
+        t.prompt for t in tasks
+    ]
+
+
+def test_a_crashing_call_function_is_contained():
+    def broken(client, model, system, prompt, max_tokens):
+        raise RuntimeError("boom")
+
+    def fine(client, model, system, prompt, max_tokens):
+        return Reply(text="ok")
+
+    calls = {"openai": fine, "anthropic": broken}
+    comparison = compare.run(dict.fromkeys(calls), MODELS, [TASK], calls=calls, progress=False)
+    assert [r.ok for r in comparison.results] == [True, False]
+    assert comparison.results[1].error == "RuntimeError: boom"
+
+
+def test_a_bug_below_call_still_delivers_a_row(monkeypatch):
+    real_call = compare.call
+
+    def flaky(provider, *args, **kwargs):
+        if provider == "anthropic":
+            raise RuntimeError("bug")
+        return real_call(provider, *args, **kwargs)
+
+    monkeypatch.setattr(compare, "call", flaky)
+    fine = {"openai": lambda *a: Reply(text="ok"), "anthropic": lambda *a: Reply(text="ok")}
+    comparison = compare.run(dict.fromkeys(fine), MODELS, [TASK], calls=fine, progress=False)
+    assert [r.error for r in comparison.results] == [None, "RuntimeError: bug"]
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_a_worker_that_dies_leaves_a_row_instead_of_a_hang(monkeypatch):
+    def dies(provider, *args, **kwargs):
+        raise SystemExit  # not an Exception: it ends the worker thread silently
+
+    monkeypatch.setattr(compare, "call", dies)
+    fine = {"openai": lambda *a: Reply(text="ok"), "anthropic": lambda *a: Reply(text="ok")}
+    comparison = compare.run(dict.fromkeys(fine), MODELS, [TASK], calls=fine, progress=False)
+    assert [r.provider for r in comparison.results] == ["openai", "anthropic"]
+    assert all(r.error.startswith("결과를 받지 못했습니다") for r in comparison.results)
+
+
+def test_duplicate_task_ids_are_refused():
+    with pytest.raises(ValueError, match="겹칩니다"):
+        compare.run({"openai": None}, MODELS, [TASK, TASK], progress=False)
+
+
+# --- errors in Korean --------------------------------------------------------------------------
+
+
+class _Response:
+    def __init__(self, status, headers=None):
+        self.status_code = status
+        self.headers = headers or {}
+
+
+class HfHubHTTPError(Exception):
+    """Shaped like huggingface_hub's: the status lives on .response."""
+
+    def __init__(self, status, headers=None):
+        super().__init__(f"{status} Client Error")
+        self.response = _Response(status, headers)
+
+
+class APIStatusError(Exception):
+    def __init__(self, status):
+        super().__init__(f"Error code: {status}")
+        self.status_code = status
+
+
+@pytest.mark.parametrize(
+    ("exc", "start"),
+    [
+        (APIStatusError(401), "인증 실패(401)"),
+        (APIStatusError(429), "요청 한도 초과(429)"),
+        (APIStatusError(529), "과부하(529)"),
+        (APIStatusError(418), "HTTP 418 오류."),
+        (APIStatusError(599), "HTTP 599 오류: 서버 쪽 문제"),
+        (HfHubHTTPError(503), "서비스 일시 중단(503)"),
+        (HfHubHTTPError(404, {"x-llm-lab-miss": "1"}), "리플레이 녹화 없음"),
+        (TypeError("Could not resolve authentication method."), "키 없음"),
+        (ConnectionRefusedError("refused"), "연결 실패"),
+        (TimeoutError("timed out"), "시간 초과"),
+        (ValueError(""), "ValueError"),
+    ],
+)
+def test_describe_error_explains_in_korean(exc, start):
+    text = compare.describe_error(exc)
+    assert text.startswith(start), text
+    assert type(exc).__name__ in text
+
+
+# --- tables ------------------------------------------------------------------------------------
+
+
+def _results():
+    ok = Result("openai", "gpt-5.4-mini", "t1", "요약", "ko", 1.0, 0.2, 100, 50, 0.0003, "stop")
+    ok.truncated, ok.answer = False, "답"
+    cut = Result("openai", "gpt-5.4-mini", "t2", "번역", "ko", 3.0, 0.4, 80, 20, 0.0001, "length")
+    cut.truncated = True
+    llama = Result("huggingface", MODELS["huggingface"], "t1", "요약", "ko", 2.0, 0.3, 90, 40)
+    llama.finish_reason, llama.truncated = "stop", False
+    failed = Result("huggingface", MODELS["huggingface"], "t2", "번역", "ko", 0.1)
+    failed.error = "요청 한도 초과(429): 잠시 뒤 다시 시도하세요. [HfHubHTTPError]"
+    return [ok, cut, llama, failed]
+
+
+def test_frame_is_tidy_with_nullable_numbers():
+    frame = compare.to_frame(_results())
+    assert list(frame.columns) == compare.COLUMNS
+    assert str(frame["input_tokens"].dtype) == "Int64"
+    assert frame["cost_usd"].isna().tolist() == [False, False, True, True]
+
+
+def test_summary_counts_only_successful_calls():
+    table = compare.summary_table(compare.to_frame(_results()))
+    openai_row, llama_row = table.loc["OpenAI"], table.loc["Hugging Face"]
+    assert openai_row["성공"] == "2/2" and llama_row["성공"] == "1/2"
+    assert openai_row["평균 지연(초)"] == pytest.approx(2.0)
+    assert llama_row["평균 지연(초)"] == pytest.approx(2.0), "the failed call's 0.1 s is left out"
+    assert openai_row["예상 비용(합)"] == pytest.approx(0.0004)
+    assert llama_row["예상 비용(합)"] != llama_row["예상 비용(합)"], "no price → NaN, not 0"
+    assert openai_row["잘린 답변"] == 1
+
+
+def test_styled_tables_render_stably_with_a_plain_text_form():
+    frame = compare.to_frame(_results())
+    styled = compare.style_results(frame)
+    html = styled.to_html()
+    assert html == compare.style_results(frame).to_html(), "no random ids"
+    assert "#fde2e1" in html and "요청 한도 초과" in html
+    assert "가격 정보 없음" in html
+    assert repr(styled).splitlines()[0].split()[:2] == ["공급자", "모델"]
+    summary = compare.style_summary(compare.summary_table(frame)).to_html()
+    assert "가격 정보 없음" in summary and "#d9f2e4" in summary
+
+
+def test_replay_speed_sets_and_restores_the_servers_speed(make_server, monkeypatch):
+    import helpers.replay as replay
+
+    server = make_server(speed=1.0)
+    monkeypatch.setattr(replay, "_server", server)
+    with compare.replay_speed(0.2):
+        assert server.speed == 0.2
+    assert server.speed == 1.0
+    with pytest.raises(KeyError), compare.replay_speed(0):
+        raise KeyError("x")
+    assert server.speed == 1.0
+    with compare.replay_speed(None):
+        assert server.speed == 1.0
+
+
+def test_a_progress_bar_appears_only_on_longer_runs(capsys):
+    fake = {"openai": lambda *a: Reply(text="ok"), "anthropic": lambda *a: Reply(text="ok")}
+    tasks = [Task(id=f"t{i}", kind="k", prompt="질문") for i in range(3)]
+    compare.run(dict.fromkeys(fake), MODELS, tasks[:1], calls=fake)
+    assert "비교 중" not in capsys.readouterr().err
+    compare.run(dict.fromkeys(fake), MODELS, tasks, calls=fake)  # 6 calls
+    assert "비교 중" in capsys.readouterr().err
+    compare.run(dict.fromkeys(fake), MODELS, tasks, calls=fake, progress=False)
+    assert "비교 중" not in capsys.readouterr().err
