@@ -26,10 +26,12 @@ __all__ = [
     "LearnerError",
     "NotSolved",
     "check",
+    "check_signature",
     "is_unsolved",
     "known_labs",
     "register",
     "run_learner",
+    "signature_defaults",
 ]
 
 
@@ -271,6 +273,42 @@ def _is_stub_function(func: Callable) -> bool:
                 continue
         return False
     return True
+
+
+def signature_defaults(func: Any) -> dict[str, Any] | None:
+    """Parameter name -> default (``inspect.Parameter.empty`` when none), or None if unknown."""
+    import inspect
+
+    try:
+        params = inspect.signature(func).parameters
+    except (TypeError, ValueError):
+        return None
+    return {name: p.default for name, p in params.items()}
+
+
+def check_signature(
+    fb: Feedback, answer: Any, name: str, needed: list[str], usage: str
+) -> dict[str, Any] | None:
+    """Korean feedback unless ``answer`` is a function whose first parameters are ``needed``.
+
+    Returns the parameter defaults when the shape is right, so a checker can call the learner's
+    function the way the lab describes; None (after failing ``fb``) otherwise.
+    """
+    if not callable(answer):
+        fb.fail(
+            f"`{name}`는 함수여야 합니다(받은 값: {type(answer).__name__}).",
+            hint=f"`{usage}:`로 정의하세요.",
+        )
+        return None
+    defaults = signature_defaults(answer) or {}
+    names = list(defaults)
+    if names and names[: len(needed)] != needed:
+        fb.fail(
+            f"매개변수가 {names}입니다(기대: {needed}).",
+            hint=f"`{usage}` 순서와 이름을 지켜 주세요.",
+        )
+        return None
+    return defaults
 
 
 def is_unsolved(answer: Any) -> bool:

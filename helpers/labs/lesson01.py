@@ -23,7 +23,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from .. import catalog
-from . import TODO, Feedback, NotSolved, register, run_learner
+from . import TODO, Feedback, NotSolved, check_signature, register, run_learner
 
 DEFAULT_SYSTEM = "당신은 친절한 한국어 AI 어시스턴트입니다."
 
@@ -131,14 +131,6 @@ class FakeOpenAIClient:
 # ------------------------------------------------------------------------------------------------
 
 
-def _signature_defaults(func: Any) -> dict[str, Any] | None:
-    try:
-        params = inspect.signature(func).parameters
-    except (TypeError, ValueError):
-        return None
-    return {name: p.default for name, p in params.items()}
-
-
 def _check_messages(fb: Feedback, kwargs: dict, question: str, system: str, label: str) -> bool:
     messages = kwargs.get("messages")
     if not isinstance(messages, (list, tuple)):
@@ -240,24 +232,13 @@ def _check_return(fb: Feedback, out: Any, response: Any) -> None:
 
 @register("01-ask", "ask(client, question, ...) — 답과 토큰 사용량 돌려받기")
 def check_ask(answer: Any, fb: Feedback) -> None:
-    if not callable(answer):
-        fb.fail(
-            f"`ask`는 함수여야 합니다(받은 값: {type(answer).__name__}).",
-            hint="`def ask(client, question, system=..., temperature=0.7, model=...):`로 정의하세요.",
-        )
-        return
-    defaults = _signature_defaults(answer) or {}
-    names = list(defaults)
     needed = ["client", "question", "system", "temperature", "model"]
-    if names and names[:5] != needed:
-        fb.fail(
-            f"매개변수가 {names}입니다(기대: {needed}).",
-            hint="`def ask(client, question, system=..., temperature=0.7, model=...)` 순서와 "
-            "이름을 지켜 주세요.",
-        )
+    usage = "def ask(client, question, system=..., temperature=0.7, model=...)"
+    defaults = check_signature(fb, answer, "ask", needed, usage)
+    if defaults is None:
         return
     model_default = defaults.get("model", inspect.Parameter.empty)
-    if names:
+    if defaults:
         if defaults.get("system") != DEFAULT_SYSTEM:
             fb.fail(
                 f"`system`의 기본값이 {defaults.get('system')!r}입니다.",

@@ -23,7 +23,15 @@ import inspect
 from typing import Any
 
 from .. import catalog
-from . import TODO, Feedback, LearnerError, NotSolved, register, run_learner
+from . import (
+    TODO,
+    Feedback,
+    LearnerError,
+    NotSolved,
+    check_signature,
+    register,
+    run_learner,
+)
 
 DEFAULT_SYSTEM = "당신은 친절한 한국어 AI 어시스턴트입니다."
 STOP_FIELDS = ("openai_param", "anthropic_param", "openai_reason", "anthropic_reason")
@@ -261,14 +269,6 @@ class FakeAnthropicClient:
         self.messages = _FakeMessages(self)
 
 
-def _signature_defaults(func: Any) -> dict[str, Any] | None:
-    try:
-        params = inspect.signature(func).parameters
-    except (TypeError, ValueError):
-        return None
-    return {name: p.default for name, p in params.items()}
-
-
 def _call(fb: Feedback, answer: Any, client: FakeAnthropicClient, *args: Any, **kwargs: Any):
     """Run the learner's function; explain the errors this lab is about. None on failure."""
     what = kwargs.pop("what")
@@ -362,21 +362,10 @@ def _check_return(fb: Feedback, out: Any, response: Any, label: str) -> bool:
 
 @register("03-ask-claude", "ask_claude(client, question, ...) — Claude에게 묻고 답과 사용량 받기")
 def check_ask_claude(answer: Any, fb: Feedback) -> None:
-    if not callable(answer):
-        fb.fail(
-            f"`ask_claude`는 함수여야 합니다(받은 값: {type(answer).__name__}).",
-            hint="`def ask_claude(client, question, system=..., max_tokens=1024, model=...):`로 "
-            "정의하세요.",
-        )
-        return
-    defaults = _signature_defaults(answer) or {}
     needed = ["client", "question", "system", "max_tokens", "model"]
-    if defaults and list(defaults)[:5] != needed:
-        fb.fail(
-            f"매개변수가 {list(defaults)}입니다(기대: {needed}).",
-            hint="`def ask_claude(client, question, system=..., max_tokens=1024, model=...)` "
-            "순서와 이름을 지켜 주세요.",
-        )
+    usage = "def ask_claude(client, question, system=..., max_tokens=1024, model=...)"
+    defaults = check_signature(fb, answer, "ask_claude", needed, usage)
+    if defaults is None:
         return
     model_default = defaults.get("model")
     if not isinstance(model_default, str):

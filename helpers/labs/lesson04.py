@@ -30,7 +30,16 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import catalog
-from . import TODO, Feedback, LearnerError, NotSolved, register, run_learner
+from . import (
+    TODO,
+    Feedback,
+    LearnerError,
+    NotSolved,
+    check_signature,
+    register,
+    run_learner,
+    signature_defaults,
+)
 
 __all__ = ["FakeInferenceClient", "http_error", "provider_mapping"]
 
@@ -48,14 +57,6 @@ def _is_placeholder(value: Any) -> bool:
     if isinstance(value, (list, tuple)):
         return any(_is_placeholder(v) for v in value)
     return False
-
-
-def _signature_defaults(func: Any) -> dict[str, Any] | None:
-    try:
-        params = inspect.signature(func).parameters
-    except (TypeError, ValueError):
-        return None
-    return {name: p.default for name, p in params.items()}
 
 
 # ------------------------------------------------------------------------------------------------
@@ -259,21 +260,10 @@ def _check_text(fb: Feedback, out: Any, client: FakeInferenceClient, label: str)
 
 @register("04-chat-from-seed", "ask_hf — 시드의 text_generation을 채팅 호출로 바꾸기")
 def check_chat_from_seed(answer: Any, fb: Feedback) -> None:
-    if not callable(answer):
-        fb.fail(
-            f"`ask_hf`는 함수여야 합니다(받은 값: {type(answer).__name__}).",
-            hint="`def ask_hf(client, prompt, model=..., max_new_tokens=200, temperature=0.7):`",
-        )
-        return
-    defaults = _signature_defaults(answer) or {}
-    names = list(defaults)
     needed = ["client", "prompt", "model", "max_new_tokens", "temperature"]
-    if names and names[:5] != needed:
-        fb.fail(
-            f"매개변수가 {names}입니다(기대: {needed}).",
-            hint="`def ask_hf(client, prompt, model=..., max_new_tokens=200, temperature=0.7)` "
-            "순서와 이름을 지켜 주세요.",
-        )
+    usage = "def ask_hf(client, prompt, model=..., max_new_tokens=200, temperature=0.7)"
+    defaults = check_signature(fb, answer, "ask_hf", needed, usage)
+    if defaults is None:
         return
     model_default = defaults.get("model")
     if not isinstance(model_default, str):
@@ -418,7 +408,7 @@ def check_backoff(answer: Any, fb: Feedback) -> None:
             hint="`def call_with_backoff(call, max_attempts=4, base_delay=1.0, sleep=time.sleep):`",
         )
         return
-    params = _signature_defaults(answer) or {}
+    params = signature_defaults(answer) or {}
     if "sleep" not in params or "max_attempts" not in params:
         fb.fail(
             f"매개변수가 {list(params)}입니다. `max_attempts`와 `sleep`이 있어야 합니다.",
