@@ -26,6 +26,7 @@ __all__ = [
     "LearnerError",
     "NotSolved",
     "check",
+    "check_forwarded",
     "check_signature",
     "is_unsolved",
     "known_labs",
@@ -309,6 +310,24 @@ def check_signature(
         )
         return None
     return defaults
+
+
+def check_forwarded(
+    fb: Feedback, sent: dict[str, Any], name: str, expected: Any, label: str
+) -> bool:
+    """Fail with Korean feedback unless the learner's call passed ``name=expected`` through.
+
+    Lab functions take parameters and must hand them to the SDK unchanged; a hard-coded value
+    (or a forgotten argument) shows up here as a different value in the recorded call.
+    """
+    value = sent.get(name)
+    if value == expected:
+        return True
+    fb.fail(
+        f"{label}: 전달된 값은 `{name}={value!r}`입니다(기대: {expected!r}).",
+        hint=f"값을 직접 쓰지 말고 `{name}={name}`으로 매개변수를 그대로 넘기세요.",
+    )
+    return False
 
 
 def is_unsolved(answer: Any) -> bool:

@@ -23,7 +23,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from .. import catalog
-from . import TODO, Feedback, NotSolved, check_signature, register, run_learner
+from . import TODO, Feedback, NotSolved, check_forwarded, check_signature, register, run_learner
 
 DEFAULT_SYSTEM = "당신은 친절한 한국어 AI 어시스턴트입니다."
 
@@ -276,20 +276,10 @@ def check_ask(answer: Any, fb: Feedback) -> None:
     kwargs = client.calls[0]
     if _check_messages(fb, kwargs, question, DEFAULT_SYSTEM, "기본값으로 호출"):
         fb.ok("system 메시지 다음에 user 메시지(질문)를 보냅니다.")
-    if kwargs.get("temperature") == 0.7:
+    if check_forwarded(fb, kwargs, "temperature", 0.7, "기본값으로 호출"):
         fb.ok("기본 `temperature=0.7`을 전달합니다.")
-    else:
-        fb.fail(
-            f"기본값으로 호출했는데 전달된 값은 `temperature={kwargs.get('temperature')!r}`입니다.",
-            hint="`temperature=temperature`로 매개변수를 그대로 넘기세요.",
-        )
-    if kwargs.get("model") == model_default:
+    if check_forwarded(fb, kwargs, "model", model_default, "기본값으로 호출"):
         fb.ok(f"기본 모델 `{model_default}`를 전달합니다.")
-    else:
-        fb.fail(
-            f"기본값으로 호출했는데 전달된 값은 `model={kwargs.get('model')!r}`입니다.",
-            hint="`model=model`로 매개변수를 그대로 넘기세요.",
-        )
     if "max_tokens" in kwargs:
         fb.info(
             "`max_tokens`는 SDK 문서에서 deprecated로 표시되어 있습니다. 출력 길이를 제한하려면 "

@@ -28,6 +28,7 @@ from . import (
     Feedback,
     LearnerError,
     NotSolved,
+    check_forwarded,
     check_signature,
     register,
     run_learner,
@@ -314,12 +315,7 @@ def _check_request(fb: Feedback, kwargs: dict, question: str, system: str, label
             "`messages`에는 `{'role': 'user', 'content': question}` 하나만 둡니다.",
         )
         return False
-    if kwargs.get("system") != system:
-        fb.fail(
-            f"[{label}] 전달된 `system`이 {kwargs.get('system')!r}입니다(기대: {system!r}).",
-            hint="`system=system`으로 매개변수를 그대로 넘기세요.",
-        )
-        ok = False
+    ok = check_forwarded(fb, kwargs, "system", system, f"[{label}]") and ok
     if messages != [{"role": "user", "content": question}]:
         fb.fail(
             f"[{label}] `messages`가 {messages!r}입니다.",
@@ -387,18 +383,8 @@ def check_ask_claude(answer: Any, fb: Feedback) -> None:
         return
     kwargs = client.calls[0]
     first_ok = _check_request(fb, kwargs, question, DEFAULT_SYSTEM, "기본값으로 호출")
-    if kwargs.get("max_tokens") != 1024:
-        fb.fail(
-            f"기본값으로 불렀는데 `max_tokens={kwargs.get('max_tokens')!r}`가 전달되었습니다.",
-            hint="기본값 1024를 `max_tokens=max_tokens`로 넘기세요.",
-        )
-        first_ok = False
-    if kwargs.get("model") != model_default:
-        fb.fail(
-            f"기본값으로 불렀는데 `model={kwargs.get('model')!r}`가 전달되었습니다.",
-            hint="`model=model`로 매개변수를 그대로 넘기세요.",
-        )
-        first_ok = False
+    for name, expected in (("max_tokens", 1024), ("model", model_default)):
+        first_ok = check_forwarded(fb, kwargs, name, expected, "기본값으로 호출") and first_ok
     if first_ok:
         fb.ok(
             "`system`을 별도 인자로, 질문을 user 메시지로, `max_tokens`와 `model`을 함께 보냅니다."

@@ -35,6 +35,7 @@ from . import (
     Feedback,
     LearnerError,
     NotSolved,
+    check_forwarded,
     check_signature,
     register,
     run_learner,
@@ -176,12 +177,7 @@ def _check_chat_call(
             hint="`prompt`를 그대로 user 메시지의 `content`에 넣으세요.",
         )
         ok = False
-    if kwargs.get("model") != model:
-        fb.fail(
-            f"{label}: `model={kwargs.get('model')!r}`을 보냈습니다(기대: {model!r}).",
-            hint="모델 id를 직접 쓰지 말고 `model=model`로 넘기세요.",
-        )
-        ok = False
+    ok = check_forwarded(fb, kwargs, "model", model, label) and ok
     if "max_tokens" not in kwargs:
         fb.fail(
             f"{label}: 출력 한도(`max_tokens`)를 넘기지 않았습니다.",
@@ -195,12 +191,7 @@ def _check_chat_call(
             hint="값을 직접 쓰지 말고 `max_tokens=max_new_tokens`로 넘기세요.",
         )
         ok = False
-    if kwargs.get("temperature") != temp:
-        fb.fail(
-            f"{label}: `temperature={kwargs.get('temperature')!r}`입니다(기대: {temp}).",
-            hint="`temperature=temperature`로 매개변수를 그대로 넘기세요.",
-        )
-        ok = False
+    ok = check_forwarded(fb, kwargs, "temperature", temp, label) and ok
     return ok
 
 
