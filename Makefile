@@ -2,6 +2,9 @@
 #
 #   make lab       가상환경(.venv)을 만들고 JupyterLab을 notebooks/에서 엽니다 (키 없이도 동작)
 #   make test      린트 + 단위 테스트 + 모든 노트북을 키 없이 엄격 재생(strict replay)으로 실행
+#   make test-colab  Colab과 같은 Python 3.13·ipywidgets 7.7.1 환경에 Colab 준비 셀처럼 설치해 노트북 실행
+#   make lock      locks/의 잠금 파일(Python 3.11·3.12·3.13, Colab)을 최신 릴리스로 다시 만듭니다
+#   make drift     최신 릴리스를 별도 가상환경(.venv-drift)에 설치해 잠금과 달라진 점을 보고합니다 (실패하지 않음)
 #   make run       모든 강의를 papermill로 재생 실행해 build/에 저장하고 표로 요약
 #                  (make run NB=01, make run PARAMS="-p OPENAI_MODEL gpt-5.4")
 #   make lint      ruff check + ruff format --check
@@ -16,6 +19,10 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
+# 설치는 잠금 파일이 고정한 버전 그대로입니다. 가상환경의 Python 버전에 맞는 잠금을 고릅니다.
+PYVER := $(shell $(if $(wildcard $(PY)),$(PY),$(PYTHON)) -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+LOCK := locks/py$(PYVER).txt
+REQUIREMENTS := requirements.txt requirements-lab.txt requirements-dev.txt requirements-colab.txt
 NB ?=
 PARAMS ?=
 
@@ -27,7 +34,7 @@ REPLAY_ENV := env -u OPENAI_API_KEY -u ANTHROPIC_API_KEY -u HF_TOKEN \
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help venv dev lab test lint format run stamp outputs bench fixtures record capture clean
+.PHONY: help venv dev lab test test-colab lock drift lint format run stamp outputs bench fixtures record capture clean
 
 help:
 	@grep -E '^#   ( |make)' Makefile | sed 's/^#   //'
@@ -37,12 +44,14 @@ $(PY):
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 이상이 필요합니다"'
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed-runtime: requirements.txt requirements-lab.txt pyproject.toml | $(PY)
-	$(PY) -m pip install -q -r requirements-lab.txt -e .
+$(VENV)/.installed-runtime: $(REQUIREMENTS) $(wildcard locks/*.txt) pyproject.toml | $(PY)
+	$(PY) -m tools.lockcheck
+	$(PY) -m pip install -q -r requirements-lab.txt -c $(LOCK) -e .
 	@touch $@
 
-$(VENV)/.installed-dev: requirements.txt requirements-lab.txt requirements-dev.txt pyproject.toml | $(PY)
-	$(PY) -m pip install -q -r requirements-dev.txt -e .
+$(VENV)/.installed-dev: $(REQUIREMENTS) $(wildcard locks/*.txt) pyproject.toml | $(PY)
+	$(PY) -m tools.lockcheck
+	$(PY) -m pip install -q -r requirements-dev.txt -c $(LOCK) -e .
 	@touch $@ $(VENV)/.installed-runtime
 
 venv: $(VENV)/.installed-runtime
@@ -57,11 +66,47 @@ lab: venv
 	$(VENV)/bin/jupyter lab $(LAB_FLAGS)
 
 # --- 테스트 ------------------------------------------------------------------------------------
+# upstream 표시가 붙은 테스트(설치된 SDK의 모델 목록처럼 릴리스마다 바뀌는 데이터)는 make drift가 돌립니다.
 test: dev
 	$(PY) -m ruff check $(LINT_PATHS)
 	$(PY) -m ruff format --check $(LINT_PATHS)
-	$(PY) -m pytest -p no:cacheprovider tests
+	$(PY) -m pytest -p no:cacheprovider -m "not upstream" tests
 	$(REPLAY_ENV) $(PY) -m pytest -p no:cacheprovider --nbmake notebooks
+
+# Colab(Python 3.13, ipywidgets 7.7.1, anthropic 없음)을 흉내 낸 가상환경에 Colab 준비 셀과 같은
+# 명령으로 설치하고, 모든 노트북을 키 없이 실행합니다. Colab 패키지가 하나라도 바뀌면 실패합니다.
+COLAB_PYTHON ?= python3.13
+COLAB_VENV ?= .venv-colab
+test-colab: dev
+	$(PY) -m tools.colab_sim --python $(COLAB_PYTHON) --venv $(COLAB_VENV)
+
+# --- 의존성 잠금과 상류 변화 ---------------------------------------------------------------------
+# 잠금은 uv(requirements-dev.txt에 있음)가 Python 버전마다 풀어 씁니다. 새 릴리스를 받아들이는 일은
+# 사람이 합니다: make lock → make test → 커밋. 그 사이의 변화는 make drift가 보고만 합니다.
+LOCK_PYTHONS := 3.11 3.12 3.13
+UV := $(VENV)/bin/uv
+lock: dev
+	@set -e; for v in $(LOCK_PYTHONS); do \
+		echo "locks/py$$v.txt"; \
+		$(UV) pip compile -q --upgrade --python-version $$v --custom-compile-command "make lock" \
+			requirements-dev.txt -o locks/py$$v.txt; done
+	$(UV) pip compile -q --python-version 3.13 --custom-compile-command "make lock" \
+		requirements-colab.txt -c locks/py3.13.txt -o locks/colab.txt
+	$(PY) -m tools.lockcheck
+	$(PY) -m pip install -q -r requirements-dev.txt -c $(LOCK) -e .
+	$(PY) -m tools.drift snapshot --out tests/data/sdk_snapshot.json
+	@touch $(VENV)/.installed-dev $(VENV)/.installed-runtime
+
+DRIFT_VENV ?= .venv-drift
+# 다음 릴리스를 흉내 내려면 특정 버전을 덧붙입니다: make drift DRIFT_PINS="anthropic==2.14.0"
+DRIFT_PINS ?=
+drift: dev
+	rm -rf $(DRIFT_VENV)
+	# 설치가 실패해도 보고서는 나옵니다('보고서 불완전'으로 표시). 보고는 빌드를 실패시키지 않습니다.
+	-$(PYTHON) -m venv $(DRIFT_VENV)
+	-$(DRIFT_VENV)/bin/python -m pip install -q -U -r requirements-dev.txt -e .
+	$(if $(DRIFT_PINS),-$(DRIFT_VENV)/bin/python -m pip install -q $(DRIFT_PINS))
+	$(PY) -m tools.drift report --drift-python $(DRIFT_VENV)/bin/python
 
 lint: dev
 	$(PY) -m ruff check $(LINT_PATHS)
@@ -100,6 +145,6 @@ capture: dev
 	$(PY) -m tools.fixtures capture $(NB)
 
 clean:
-	rm -rf build dist .pytest_cache .ruff_cache *.egg-info
+	rm -rf build dist .pytest_cache .ruff_cache *.egg-info $(DRIFT_VENV) $(COLAB_VENV)
 	find . \( -path ./$(VENV) -o -path ./.git \) -prune -o -type d \( -name __pycache__ -o -name .ipynb_checkpoints \) -print \
 		| xargs -r rm -rf

@@ -1,9 +1,11 @@
-"""Model catalog: default model ids, context sizes, prices and deprecations.
+"""Model catalog: default model ids, context sizes, prices and lifecycles.
 
 Every lesson reads its default models from ``helpers/data/models.json`` through this module, so a
-model change is a one-line data change. Deprecation dates are not copied into the data file: they are
-read from the *installed* SDKs (``openai``'s ``ChatModel`` docstring and
-``anthropic._data.DEPRECATED_MODELS``) by reading their source files, without importing the SDKs.
+model change is a one-line data change. Deprecations are read from the *installed* SDKs
+(``openai``'s ``ChatModel`` docstring and ``anthropic._data.DEPRECATED_MODELS``) by reading their
+source files, without importing the SDKs; models.json's ``lifecycle`` record (status, date, source)
+covers what an SDK release no longer lists. Every comparison with the calendar takes an ``as_of``
+date, so tests pass a fixed day and lessons use today's.
 
 Import-light on purpose: nothing heavy (pandas, openai, anthropic) is imported at module import.
 """
@@ -22,6 +24,11 @@ from typing import Any
 
 __all__ = [
     "Deprecation",
+    "SdkDeprecation",
+    "deprecated_example",
+    "lifecycle",
+    "replacement_for",
+    "sdk_records",
     "ModelDeprecationWarning",
     "ModelInfo",
     "UnknownModelError",
@@ -359,16 +366,25 @@ def parse_anthropic_deprecated_models(source: str) -> dict[str, str]:
     return {}
 
 
-@functools.lru_cache(maxsize=1)
-def sdk_deprecations() -> dict[str, Deprecation]:
-    """All deprecations the installed openai/anthropic SDKs announce, keyed by model id.
+@dataclass(frozen=True)
+class SdkDeprecation:
+    """One deprecation as an installed SDK states it, before any date is compared with today."""
 
-    A missing SDK (e.g. anthropic on Colab) or a file layout this parser does not know simply
-    contributes nothing.
+    model: str
+    provider: str
+    shutdown: str | None
+    raw_date: str | None
+    detail: str
+    source: str
+
+
+def _read_installed_sdks() -> list[SdkDeprecation]:
+    """Deprecations the installed openai/anthropic SDKs announce, read from their source files.
+
+    A missing SDK (e.g. anthropic on Colab before the bootstrap) or a file layout this parser does
+    not know simply contributes nothing.
     """
-    today = _dt.date.today().isoformat()
-    found: dict[str, Deprecation] = {}
-
+    found: list[SdkDeprecation] = []
     openai_dir = _package_dir("openai")
     chat_model = openai_dir / "types" / "shared" / "chat_model.py" if openai_dir else None
     if chat_model and chat_model.is_file():
@@ -378,15 +394,7 @@ def sdk_deprecations() -> dict[str, Deprecation]:
         except (SyntaxError, ValueError):
             parsed = {}
         for model, (date, detail) in parsed.items():
-            found[model] = Deprecation(
-                model=model,
-                provider="openai",
-                shutdown=date,
-                source=label,
-                detail=detail,
-                raw_date=date,
-                retired=bool(date and date <= today),
-            )
+            found.append(SdkDeprecation(model, "openai", date, date, detail, label))
 
     anthropic_dir = _package_dir("anthropic")
     dep_file = anthropic_dir / "_data" / "deprecated_models.py" if anthropic_dir else None
@@ -400,66 +408,189 @@ def sdk_deprecations() -> dict[str, Deprecation]:
         except (SyntaxError, ValueError):
             parsed_a = {}
         for model, raw in parsed_a.items():
-            date = _parse_english_date(raw)
-            found[model] = Deprecation(
-                model=model,
-                provider="anthropic",
-                shutdown=date,
-                source=label,
-                detail=f"end-of-life {raw}",
-                raw_date=raw,
-                retired=bool(date and date <= today),
+            found.append(
+                SdkDeprecation(
+                    model, "anthropic", _parse_english_date(raw), raw, f"end-of-life {raw}", label
+                )
             )
     return found
 
 
-def deprecation(model_id: str) -> Deprecation | None:
-    """The model's announced shutdown, or ``None`` if no source announces one.
+@functools.lru_cache(maxsize=1)
+def sdk_records() -> tuple[SdkDeprecation, ...]:
+    """What the installed SDKs announce (cached: the installed files do not change in a run).
 
-    Looks first in the installed SDKs (see :func:`sdk_deprecations`), then in the ``lifecycle``
-    field of models.json, which records what the SDKs no longer know (a model already removed
-    from them, such as the seed's ``claude-sonnet-4-20250514``).
+    Tests replace this with the pinned snapshot ``tests/data/sdk_snapshot.json`` so that the
+    project's logic is checked against fixed data, whatever release is installed.
     """
-    record = sdk_deprecations().get(model_id)
-    if record is not None:
-        return record
+    return tuple(_read_installed_sdks())
+
+
+def _as_of(as_of: str | _dt.date | None) -> str:
+    """The day deprecation dates are compared with: ``as_of`` if given, else today's date."""
+    if as_of is None:
+        return _dt.date.today().isoformat()
+    if isinstance(as_of, _dt.date):
+        return as_of.isoformat()
+    return _dt.date.fromisoformat(as_of).isoformat()  # rejects a malformed date loudly
+
+
+def sdk_deprecations(as_of: str | _dt.date | None = None) -> dict[str, Deprecation]:
+    """All deprecations the installed openai/anthropic SDKs announce, keyed by model id.
+
+    ``retired`` is whether the announced shutdown date is ``as_of`` (default: today) or earlier.
+    """
+    day = _as_of(as_of)
+    return {
+        r.model: Deprecation(
+            model=r.model,
+            provider=r.provider,
+            shutdown=r.shutdown,
+            source=r.source,
+            detail=r.detail,
+            raw_date=r.raw_date,
+            retired=bool(r.shutdown and r.shutdown <= day),
+        )
+        for r in sdk_records()
+    }
+
+
+def lifecycle(model_id: str) -> dict[str, Any] | None:
+    """The ``lifecycle`` record of models.json for ``model_id`` (None for an unknown model)."""
+    row = _raw_catalog()["models"].get(model_id)
+    return dict(row["lifecycle"]) if row and "lifecycle" in row else None
+
+
+def _from_lifecycle(model_id: str, day: str) -> Deprecation | None:
     row = _raw_catalog()["models"].get(model_id) or {}
-    life = row.get("lifecycle")
-    if life and life.get("status") in ("deprecated", "retired"):
-        date = life.get("date")
-        retired = life.get("status") == "retired" or bool(
-            date and date <= _dt.date.today().isoformat()
-        )
-        return Deprecation(
-            model=model_id,
-            provider=row.get("provider", "?"),
-            shutdown=date,
-            source=f"models.json lifecycle: {life.get('source', '?')}",
-            detail=life.get("detail", ""),
-            raw_date=date,
-            retired=retired,
-        )
+    life = row.get("lifecycle") or {}
+    if life.get("status") not in ("deprecated", "retired"):
+        return None
+    date = life.get("date")
+    return Deprecation(
+        model=model_id,
+        provider=row.get("provider", "?"),
+        shutdown=date,
+        source=f"models.json lifecycle: {life.get('source', '?')}",
+        detail=life.get("detail", ""),
+        raw_date=date,
+        # A dated record is judged by its date, so a fixed ``as_of`` gives a fixed answer.
+        retired=date <= day if date else life["status"] == "retired",
+    )
+
+
+def deprecation(model_id: str, *, as_of: str | _dt.date | None = None) -> Deprecation | None:
+    """The model's announced end of life as of ``as_of`` (default today), or ``None``.
+
+    The installed SDKs are asked first (see :func:`sdk_deprecations`). A model they do not list is
+    looked up in the ``lifecycle`` record of models.json, which remembers what an SDK release has
+    dropped (the seed's ``claude-sonnet-4-20250514``, or ``claude-sonnet-4-5`` after its end of
+    life). When models.json already records a model as retired, that wins over an SDK that still
+    announces a future date.
+    """
+    day = _as_of(as_of)
+    from_sdk = sdk_deprecations(day).get(model_id)
+    from_data = _from_lifecycle(model_id, day)
+    if from_sdk is None:
+        return from_data
+    if from_data is not None and from_data.retired and not from_sdk.retired:
+        return from_data
+    return from_sdk
+
+
+def replacement_for(model_id: str, provider: str | None = None) -> str | None:
+    """What to use instead: models.json's ``lifecycle.replacement``, else the lesson default."""
+    life = lifecycle(model_id) or {}
+    if life.get("replacement"):
+        return life["replacement"]
+    provider = provider or _guess_provider(model_id)
+    if provider in PROVIDERS:
+        default = default_model(provider)
+        return default if default != model_id else None
     return None
 
 
-def warn_if_deprecated(model_id: str, *, stacklevel: int = 2) -> Deprecation | None:
-    """Issue a Korean :class:`ModelDeprecationWarning` if ``model_id`` is deprecated or retired.
-
-    Returns the :class:`Deprecation` record (or ``None`` when the model is fine).
-    """
-    record = deprecation(model_id)
-    if record is None:
+def _provider_is_live(provider: str | None) -> bool | None:
+    """Whether ``helpers.setup()`` put ``provider`` in live mode (None before setup ran)."""
+    if provider is None:
         return None
-    provider = record.provider
-    suggestion = ""
-    if provider in ("openai", "anthropic", "huggingface"):
-        replacement = default_model(provider)
-        if replacement != model_id:
-            suggestion = f" 대신 이 수업의 기본 모델 '{replacement}'을(를) 쓰세요."
+    import sys
+
+    session = sys.modules.get(f"{__package__}.session")  # never import the session just to ask
+    status = session.last_status() if session is not None else None
+    if status is None or provider not in status.providers:
+        return None
+    return status.mode(provider) == "live"
+
+
+def _consequence(record: Deprecation, live: bool | None) -> str:
+    """What a retired model means for this run's calls (``describe()`` already says it is over)."""
+    if not record.retired or live is None:
+        return ""
+    if live:
+        return " 이 공급자는 지금 실제 호출(live) 모드이므로 이 모델로 보내는 요청은 실패합니다."
+    return " 지금은 리플레이라 저장된 응답이 재생되지만, 실제 API에서는 요청이 실패합니다."
+
+
+def warn_if_deprecated(
+    model_id: str,
+    *,
+    stacklevel: int = 2,
+    as_of: str | _dt.date | None = None,
+    live: bool | None = None,
+) -> Deprecation | None:
+    """Warn in Korean, before any call, about a model that is deprecated, retired or unknown.
+
+    - deprecated or retired: a :class:`ModelDeprecationWarning` with the date, its source, what
+      happens to a call (a retired model fails live; ``live`` defaults to what ``helpers.setup()``
+      chose for the provider) and the replacement. Returns the :class:`Deprecation`.
+    - not in models.json and not announced by an SDK: an :class:`UnknownModelWarning` (calls are
+      allowed, but there is no price or context size) naming the lesson default. Returns ``None``.
+    - a known, current model: silent, returns ``None``.
+    """
+    record = deprecation(model_id, as_of=as_of)
+    provider = record.provider if record else _guess_provider(model_id)
+    replacement = replacement_for(model_id, provider)
+    suggestion = f" 대신 '{replacement}'을(를) 쓰세요." if replacement else ""
+    if record is None:
+        if model_id not in _raw_catalog()["models"]:
+            default = f" 이 수업의 기본 모델은 '{replacement}'입니다." if replacement else ""
+            warnings.warn(
+                f"'{model_id}'은(는) 이 수업의 모델 파일(models.json)에 없는 모델입니다. 철자를 "
+                "확인하세요. 호출은 할 수 있지만 가격·컨텍스트 정보가 없어 비용은 계산하지 "
+                f"않습니다.{default}",
+                UnknownModelWarning,
+                stacklevel=stacklevel,
+            )
+        return None
+    if live is None:
+        live = _provider_is_live(provider)
     warnings.warn(
-        f"⚠️ {record.describe()}{suggestion}", ModelDeprecationWarning, stacklevel=stacklevel
+        f"⚠️ {record.describe()}{_consequence(record, live)}{suggestion}",
+        ModelDeprecationWarning,
+        stacklevel=stacklevel,
     )
     return record
+
+
+def deprecated_example(
+    provider: str = "anthropic", *, as_of: str | _dt.date | None = None
+) -> Deprecation | None:
+    """A model the installed SDK announces as deprecated but not yet retired as of ``as_of``.
+
+    Lessons demonstrate the SDK's own deprecation warning with it, so the demo keeps working when a
+    release drops the model it used to show. The nearest shutdown comes first; of a dated snapshot
+    and its alias, the alias (the shorter id). ``None`` when the SDK lists no such model.
+    """
+    day = _as_of(as_of)
+    candidates = [
+        d
+        for d in sdk_deprecations(day).values()
+        if d.provider == provider and d.shutdown is not None and not d.retired
+    ]
+    if not candidates:
+        return None
+    return min(candidates, key=lambda d: (d.shutdown, len(d.model), d.model))
 
 
 # --------------------------------------------------------------------------------------------
@@ -467,8 +598,11 @@ def warn_if_deprecated(model_id: str, *, stacklevel: int = 2) -> Deprecation | N
 # --------------------------------------------------------------------------------------------
 
 
-def models_table(provider: str | None = None):
-    """A pandas DataFrame of the catalog for display in lessons (Korean column names)."""
+def models_table(provider: str | None = None, *, as_of: str | _dt.date | None = None):
+    """A pandas DataFrame of the catalog for display in lessons (Korean column names).
+
+    ``지원 종료`` is each model's lifecycle as of ``as_of`` (default today).
+    """
     import pandas as pd
 
     raw = _raw_catalog()
@@ -478,7 +612,7 @@ def models_table(provider: str | None = None):
     rows = []
     for model in known_models(provider):
         info = model_info(model)
-        dep = deprecation(model)
+        dep = deprecation(model, as_of=as_of)
         if dep is None:
             status = "—"
         elif dep.retired:

@@ -785,12 +785,14 @@ def style_results(frame):
 
 
 def _koreanize() -> None:
+    """Register the bundled Hangul font; if it cannot be, say why the labels will be boxes."""
+    from .fonts import use_korean_font
+
     try:
-        import koreanize_matplotlib  # noqa: F401 - registers a Hangul font with matplotlib
-    except ImportError:
+        use_korean_font()
+    except (OSError, RuntimeError) as exc:  # file missing or unreadable (FreeType: RuntimeError)
         warnings.warn(
-            "koreanize-matplotlib이 설치되어 있지 않아 그래프의 한글이 네모로 보일 수 있습니다. "
-            "`pip install koreanize-matplotlib` 후 다시 실행하세요.",
+            f"한글 글꼴을 등록하지 못해 그래프의 한글이 네모(□)로 보일 수 있습니다: {exc}",
             stacklevel=3,
         )
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import socket
+from functools import cache
 from pathlib import Path
 
 import pytest
 
+from helpers import catalog
 from helpers.replay.builder import build_exchange
 from helpers.replay.fixture import dump_file
 from helpers.replay.server import ReplayServer
@@ -26,6 +29,36 @@ PROVIDER_ENV = (
     "LLM_LAB_RECORD_DIR",
     "LLM_LAB_FIXTURES",
 )
+
+# The installed SDKs' model and deprecation lists as the lock pins them (`make lock` rewrites it).
+SDK_SNAPSHOT = Path(__file__).parent / "data" / "sdk_snapshot.json"
+# Tests that compare dates take this day, never the calendar: the verdict cannot move overnight.
+AS_OF = "2026-12-01"
+
+
+@cache
+def pinned_sdk_records() -> tuple[catalog.SdkDeprecation, ...]:
+    models = json.loads(SDK_SNAPSHOT.read_text(encoding="utf-8"))["deprecations"]["models"]
+    entries = [{"model": model, **fields} for model, fields in models.items()]
+    return tuple(
+        catalog.SdkDeprecation(
+            model=e["model"],
+            provider=e["provider"],
+            shutdown=e.get("shutdown"),
+            raw_date=e.get("raw_date"),
+            detail=e.get("detail", ""),
+            source=f"{e['provider']} (pinned snapshot)",
+        )
+        for e in entries
+    )
+
+
+@pytest.fixture(autouse=True)
+def pinned_sdk_data(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The catalog reads the pinned snapshot, not the installed SDKs, except in upstream tests."""
+    if request.node.get_closest_marker("upstream") is None:
+        monkeypatch.setattr(catalog, "sdk_records", pinned_sdk_records)
+
 
 _real_connect = socket.socket.connect
 

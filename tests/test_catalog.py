@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from helpers import catalog
+from tests.conftest import AS_OF, SDK_SNAPSHOT, pinned_sdk_records
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "helpers" / "data" / "models.json"
@@ -22,7 +23,7 @@ def deprecated_defaults(raw: dict) -> list[str]:
     return [
         f"{role}={model}"
         for role, model in raw["defaults"].items()
-        if catalog.deprecation(model) is not None
+        if catalog.deprecation(model, as_of=AS_OF) is not None
     ]
 
 
@@ -41,7 +42,7 @@ def test_default_without_alt_is_a_korean_error():
         catalog.default_model("anthropic", alt=True)
 
 
-def test_no_default_model_is_deprecated_by_installed_sdks():
+def test_no_default_model_is_deprecated_by_the_pinned_sdk_data():
     assert deprecated_defaults(catalog.load_catalog()) == []
 
 
@@ -167,46 +168,44 @@ def test_format_cost():
     )
 
 
-# --- deprecations from the installed SDKs --------------------------------------------------------
+# --- deprecations (the pinned snapshot of the SDKs' data, a fixed "as of" day) ---------------------
 
 
 def test_openai_parser_finds_gpt_4o_mini_with_its_date():
-    record = catalog.deprecation("gpt-4o-mini")
+    record = catalog.deprecation("gpt-4o-mini", as_of=AS_OF)
     assert record is not None and record.provider == "openai"
-    assert record.shutdown == "2027-01-14"
-    assert record.source.startswith("openai ") and "chat_model.py" in record.source
-    assert catalog.deprecation("gpt-4o").shutdown == "2027-01-14"
+    assert record.shutdown == "2027-01-14" and not record.retired
+    assert catalog.deprecation("gpt-4o", as_of=AS_OF).shutdown == "2027-01-14"
 
 
 def test_default_openai_models_are_not_deprecated():
-    assert catalog.deprecation("gpt-5.4-mini") is None
-    assert catalog.deprecation("gpt-5.4") is None
+    assert catalog.deprecation("gpt-5.4-mini", as_of=AS_OF) is None
+    assert catalog.deprecation("gpt-5.4", as_of=AS_OF) is None
 
 
-def test_anthropic_sonnet_4_5_is_deprecated():
-    record = catalog.deprecation("claude-sonnet-4-5")
-    assert record is not None and record.provider == "anthropic"
-    assert record.shutdown == "2026-11-30"
-    assert record.raw_date == "November 30th, 2026"
+def test_retired_alias_dropped_by_the_sdk_is_known_from_models_json():
+    # anthropic 2.15.0 dropped claude-sonnet-4-5 from DEPRECATED_MODELS on its end of life.
+    assert "claude-sonnet-4-5" not in catalog.sdk_deprecations(AS_OF)
+    record = catalog.deprecation("claude-sonnet-4-5", as_of=AS_OF)
+    assert record is not None and record.retired and record.shutdown == "2026-11-30"
+    assert record.source.startswith("models.json lifecycle: https://")
 
 
-def test_anthropic_parse_equals_the_sdk_dict():
-    from anthropic._data import DEPRECATED_MODELS
-
-    parsed = {
-        m: d.raw_date for m, d in catalog.sdk_deprecations().items() if d.provider == "anthropic"
-    }
-    assert parsed == DEPRECATED_MODELS
+def test_a_dated_lifecycle_is_judged_by_its_date_not_by_the_calendar():
+    before = catalog.deprecation("claude-sonnet-4-5", as_of="2026-11-29")
+    after = catalog.deprecation("claude-sonnet-4-5", as_of="2026-11-30")
+    assert not before.retired and "종료될 예정" in before.describe()
+    assert after.retired and "이미 종료되었습니다" in after.describe()
 
 
-def test_openai_parse_only_names_ids_of_the_chatmodel_literal():
-    from typing import get_args
+def test_sdk_date_past_as_of_means_retired():
+    assert not catalog.deprecation("gpt-4o", as_of="2027-01-13").retired
+    assert catalog.deprecation("gpt-4o", as_of="2027-01-14").retired
 
-    from openai.types.shared.chat_model import ChatModel
 
-    parsed = {m for m, d in catalog.sdk_deprecations().items() if d.provider == "openai"}
-    assert len(parsed) > 50
-    assert parsed <= set(get_args(ChatModel))
+def test_malformed_as_of_is_rejected():
+    with pytest.raises(ValueError):
+        catalog.deprecation("gpt-4o", as_of="next tuesday")
 
 
 def test_openai_block_parser_on_wrapped_lines():
@@ -226,39 +225,178 @@ ChatModel: TypeAlias = Literal["a-1", "b-2", "c-3", "d-4"]
     assert "d-4" not in parsed
 
 
+def test_anthropic_parser_reads_the_dict_literal_and_english_dates():
+    source = 'DEPRECATED_MODELS: dict[str, str] = {"m-1": "November 30th, 2026", "m-2": "x"}\n'
+    assert catalog.parse_anthropic_deprecated_models(source) == {
+        "m-1": "November 30th, 2026",
+        "m-2": "x",
+    }
+    assert catalog._parse_english_date("January 22nd, 2027") == "2027-01-22"
+    assert catalog._parse_english_date("x") is None
+
+
 def test_seed_anthropic_model_is_retired_via_models_json():
-    from typing import get_args
-
-    from anthropic.types.model import Model
-
-    literal = get_args(get_args(Model)[0])
-    assert "claude-sonnet-4-20250514" not in literal  # the SDK no longer knows it...
-    record = catalog.deprecation("claude-sonnet-4-20250514")  # ...so models.json records it
+    record = catalog.deprecation("claude-sonnet-4-20250514", as_of=AS_OF)
     assert record is not None and record.retired and record.shutdown == "2026-06-15"
     assert record.source.startswith("models.json lifecycle: https://")
 
 
 def test_warn_if_deprecated_names_date_and_replacement():
     with pytest.warns(catalog.ModelDeprecationWarning) as record:
-        result = catalog.warn_if_deprecated("gpt-4o-mini")
+        result = catalog.warn_if_deprecated("gpt-4o-mini", as_of=AS_OF)
     message = str(record[0].message)
     assert "2027-01-14" in message and "'gpt-5.4-mini'" in message and "종료될 예정" in message
     assert result.shutdown == "2027-01-14"
 
 
+@pytest.mark.parametrize(
+    ("live", "expected"),
+    [
+        (True, "실제 호출(live) 모드이므로 이 모델로 보내는 요청은 실패합니다"),
+        (False, "리플레이라 저장된 응답이 재생되지만, 실제 API에서는 요청이 실패합니다"),
+    ],
+)
+def test_a_retired_model_says_what_happens_to_the_call(live, expected):
+    with pytest.warns(catalog.ModelDeprecationWarning) as record:
+        catalog.warn_if_deprecated("claude-sonnet-4-5", as_of=AS_OF, live=live)
+    message = str(record[0].message)
+    assert expected in message and "'claude-sonnet-4-6'" in message
+    assert "2026-11-30" in message
+
+
+@pytest.mark.parametrize(
+    ("mode", "expected"), [("live", r"실제 호출\(live\)"), ("replay", "리플레이라")]
+)
+def test_the_consequence_follows_the_mode_setup_chose(monkeypatch, mode, expected):
+    from types import SimpleNamespace
+
+    import helpers.session as session
+
+    status = SimpleNamespace(providers={"anthropic": None}, mode=lambda provider: mode)
+    monkeypatch.setattr(session, "_last_status", status)
+    with pytest.warns(catalog.ModelDeprecationWarning, match=expected):
+        catalog.warn_if_deprecated("claude-sonnet-4-5", as_of=AS_OF)
+
+
+def test_an_unknown_model_warns_with_the_lesson_default():
+    with pytest.warns(catalog.UnknownModelWarning) as record:
+        assert catalog.warn_if_deprecated("claude-sonet-4-6", as_of=AS_OF) is None
+    message = str(record[0].message)
+    assert "models.json)에 없는 모델" in message and "'claude-sonnet-4-6'" in message
+
+
+def test_a_deprecation_without_a_date_says_so_and_names_the_replacement():
+    record = catalog.deprecation("gpt-5.1-mini", as_of=AS_OF)
+    assert record.shutdown is None and "종료일이 명시되지 않았습니다" in record.describe()
+    with pytest.warns(catalog.ModelDeprecationWarning, match="대신 'gpt-5.4-mini'"):
+        catalog.warn_if_deprecated("gpt-5.1-mini", as_of=AS_OF)
+
+
 def test_describe_wording_depends_on_the_evidence():
-    assert "이미 종료되었습니다" in catalog.deprecation("claude-sonnet-4-20250514").describe()
-    past = catalog.deprecation("gpt-3.5-turbo-0613")  # SDK: shutdown 2024-09-13
+    seed = catalog.deprecation("claude-sonnet-4-20250514", as_of=AS_OF)
+    assert "이미 종료되었습니다" in seed.describe()
+    past = catalog.deprecation("gpt-3.5-turbo-0613", as_of=AS_OF)  # SDK: shutdown 2024-09-13
     assert past.retired and "발표된 종료일(2024-09-13)이 지났습니다" in past.describe()
-    assert "날짜 없음" not in catalog.deprecation("gpt-5.1-mini").describe()
-    assert "종료일이 명시되지 않았습니다" in catalog.deprecation("gpt-5.1-mini").describe()
+    assert "날짜 없음" not in catalog.deprecation("gpt-5.1-mini", as_of=AS_OF).describe()
 
 
 def test_warn_if_deprecated_is_silent_for_defaults():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         for provider in ("openai", "anthropic", "huggingface"):
-            assert catalog.warn_if_deprecated(catalog.default_model(provider)) is None
+            model = catalog.default_model(provider)
+            assert catalog.warn_if_deprecated(model, as_of=AS_OF) is None
+
+
+def test_deprecated_example_is_the_nearest_shutdown_not_yet_passed():
+    example = catalog.deprecated_example("anthropic", as_of=AS_OF)
+    # The pinned anthropic data lists claude-mythos-preview (2026-06-30, already past) and
+    # claude-opus-4-5 with its snapshot (2027-01-22): the alias of the one still ahead.
+    assert example.model == "claude-opus-4-5" and example.shutdown == "2027-01-22"
+    assert catalog.deprecated_example("anthropic", as_of="2027-01-22") is None
+
+
+def test_deprecated_example_follows_the_data_not_a_fixed_name(monkeypatch):
+    records = (
+        catalog.SdkDeprecation("m-late", "anthropic", "2030-01-02", "x", "", "test"),
+        catalog.SdkDeprecation("m-soon-20300101", "anthropic", "2030-01-01", "x", "", "test"),
+        catalog.SdkDeprecation("m-soon", "anthropic", "2030-01-01", "x", "", "test"),
+        catalog.SdkDeprecation("m-nodate", "anthropic", None, None, "", "test"),
+    )
+    monkeypatch.setattr(catalog, "sdk_records", lambda: records)
+    assert catalog.deprecated_example("anthropic", as_of=AS_OF).model == "m-soon"
+    assert catalog.deprecated_example("anthropic", as_of="2030-01-01").model == "m-late"
+    assert catalog.deprecated_example("openai", as_of=AS_OF) is None
+
+
+LIFECYCLE_STATUSES = {"current", "deprecated", "retired"}
+
+
+@pytest.mark.parametrize("model", catalog.known_models())
+def test_every_model_has_a_sourced_lifecycle(model):
+    life = catalog.lifecycle(model)
+    assert life is not None, f"{model}: models.json needs a lifecycle record"
+    assert life["status"] in LIFECYCLE_STATUSES
+    assert life["source"].startswith("https://") and DATE.match(life["checked"])
+    assert life.get("detail")
+    if life["status"] != "current":
+        assert life.get("date") is None or DATE.match(life["date"])
+        assert life.get("replacement") in catalog.known_models()
+
+
+def test_models_json_agrees_with_the_pinned_sdk_data():
+    """A model the pinned SDKs deprecate is not recorded as current in models.json."""
+    announced = catalog.sdk_deprecations(AS_OF)
+    for model in catalog.known_models():
+        if model in announced:
+            assert catalog.lifecycle(model)["status"] != "current", model
+
+
+# --- upstream: the installed SDKs themselves (run by `make drift`, deselected by `make test`) ----
+
+
+def _snapshot() -> dict:
+    return json.loads(SDK_SNAPSHOT.read_text(encoding="utf-8"))
+
+
+@pytest.mark.upstream
+def test_installed_sdk_deprecations_equal_the_pinned_snapshot():
+    installed = {(r.model, r.provider, r.shutdown, r.raw_date) for r in catalog.sdk_records()}
+    pinned = {(r.model, r.provider, r.shutdown, r.raw_date) for r in pinned_sdk_records()}
+    assert installed == pinned, "make lock refreshes tests/data/sdk_snapshot.json"
+
+
+@pytest.mark.upstream
+def test_anthropic_parse_equals_the_installed_sdk_dict():
+    from anthropic._data import DEPRECATED_MODELS
+
+    parsed = {r.model: r.raw_date for r in catalog.sdk_records() if r.provider == "anthropic"}
+    assert parsed == DEPRECATED_MODELS
+
+
+@pytest.mark.upstream
+def test_openai_parse_only_names_ids_of_the_installed_chatmodel_literal():
+    from typing import get_args
+
+    from openai.types.shared.chat_model import ChatModel
+
+    parsed = {r.model for r in catalog.sdk_records() if r.provider == "openai"}
+    assert len(parsed) > 50
+    assert parsed <= set(get_args(ChatModel))
+
+
+@pytest.mark.upstream
+def test_no_default_model_is_deprecated_by_the_installed_sdks():
+    assert deprecated_defaults(catalog.load_catalog()) == []
+
+
+@pytest.mark.upstream
+def test_the_seed_anthropic_model_is_not_in_the_installed_literal():
+    from typing import get_args
+
+    from anthropic.types.model import Model
+
+    assert "claude-sonnet-4-20250514" not in get_args(get_args(Model)[0])
 
 
 def test_models_table_has_korean_columns_with_sources():
@@ -266,8 +404,9 @@ def test_models_table_has_korean_columns_with_sources():
     for column in ("모델", "제공자", "입력 $/1M", "출력 $/1M", "지원 종료", "출처", "확인일"):
         assert column in table.columns
     assert len(table) == len(catalog.known_models())
-    row = table.set_index("모델").loc["gpt-4o-mini"]
-    assert row["지원 종료"] == "종료 예정 2027-01-14"
+    table = catalog.models_table(as_of=AS_OF).set_index("모델")
+    assert table.loc["gpt-4o-mini", "지원 종료"] == "종료 예정 2027-01-14"
+    assert table.loc["claude-sonnet-4-5", "지원 종료"] == "종료됨 2026-11-30"
     assert len(catalog.models_table("anthropic")) == len(catalog.known_models("anthropic"))
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import copy
 import json
+import os
+import re
 import subprocess
 import sys
 import types
@@ -380,6 +382,67 @@ def test_short_placeholder_is_not_a_key() -> None:
     assert cv.check_secrets(nb) == []
 
 
+@pytest.mark.parametrize(
+    ("source", "tag"),
+    [
+        ("설치된 huggingface_hub 2.4.0의 소스를 따라가 보면", "typed-version"),
+        ("이 레슨은 anthropic 2.x(이 저장소에 설치된 2.14.0)를 기준으로 합니다.", "typed-version"),
+        ("설치된 SDK(openai 3.x)의 설명에 따르면", "typed-version"),
+        ("설치된 anthropic 2.14의 `messages.create`에는", "typed-version"),
+        ("```bash\npip install openai==3.57.0\n```", "typed-version"),
+        ("(OpenAI 문서, 2026-11-26 확인)", "typed-date"),
+        ("2026년 11월 26일에 확인했습니다.", "typed-date"),
+    ],
+)
+def test_typed_version_or_date_in_markdown_is_reported(source: str, tag: str) -> None:
+    nb = good_notebook()
+    nb.cells.insert(-1, new_markdown_cell(source))
+    found = problems(nb)
+    assert has(found, tag)
+    where = f"셀 {len(nb.cells) - 2}"
+    assert any(problem.startswith(f"[{tag}] {where}") for problem in found), found
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        'print("anthropic 2.14.0 기준")',
+        'RELEASED = "2026-11-26"',
+        "# anthropic 2.x부터 바뀌었습니다",
+    ],
+)
+def test_typed_version_or_date_in_code_is_reported(source: str) -> None:
+    nb = good_notebook()
+    printing(nb).source = source
+    assert has(problems(nb), "typed-version") or has(problems(nb), "typed-date")
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "리플레이 서버는 127.0.0.1:8000에서 듣습니다.",
+        'client.chat.completions.create(model="gpt-5.4-mini", temperature=0.7)',
+        "`claude-sonnet-4-5`, `meta-llama/Llama-3.1-8B-Instruct`, tiktoken>=0.7",
+        "Colab은 Python 3.13이고 ipywidgets 7.7과 8.x를 모두 허용합니다.",
+        "시드 시절의 anthropic SDK(0.x)는 `temperature`를 받았습니다.",
+        "스냅샷 `gpt-4o-2024-08-06`, `claude-sonnet-4-20250514`",
+        "공개된 사용자 보고(2024~2025년), 2025년 6월 이슈",
+        'from importlib.metadata import version\nprint("anthropic", version("anthropic"))',
+    ],
+)
+def test_untyped_numbers_are_not_versions_or_dates(source: str) -> None:
+    nb = good_notebook()
+    nb.cells.insert(-1, new_markdown_cell(source))
+    printing(nb).source = source
+    assert cv.check_typed_facts(nb) == []
+
+
+def test_versions_and_dates_in_outputs_are_measured_not_typed() -> None:
+    nb = good_notebook()
+    printing(nb).outputs = [stream("anthropic 2.14.0, models.json updated 2026-11-26\n")]
+    assert cv.check_typed_facts(nb) == []
+
+
 def test_out_of_order_counts_are_reported() -> None:
     nb = good_notebook()
     code = [c for c in nb.cells if c.cell_type == "code"]
@@ -643,15 +706,31 @@ def test_bootstrap_is_a_silent_no_op_off_colab() -> None:
     assert done.stdout == "" and done.stderr == ""
 
 
-def test_bootstrap_installs_this_repository_on_colab(monkeypatch, capsys) -> None:
+def test_bootstrap_runs_the_rehearsed_commands_once_and_puts_its_folder_first(
+    monkeypatch, capsys
+) -> None:
+    """The cell runs exactly the pip commands `make test-colab` rehearses (tools.colab)."""
+    from tools import colab
+
     calls = []
     monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
     monkeypatch.setattr(subprocess, "run", lambda cmd, **kw: calls.append((cmd, kw)))
-    exec(compile(stamp.bootstrap_source(URL), "bootstrap", "exec"), {})
-    assert calls == [
-        ([sys.executable, "-m", "pip", "install", "-q", f"git+{URL}"], {"check": True})
-    ]
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    code = compile(stamp.bootstrap_source(URL), "bootstrap", "exec")
+    exec(code, {})
+    expected = colab.install_commands(colab.TARGET, colab.lock_url(URL), f"git+{URL}")
+    assert calls == [([sys.executable, "-m", "pip", *args], {"check": True}) for args in expected]
+    assert colab.lock_url(URL).startswith("https://raw.githubusercontent.com/example-org/")
+    assert sys.path[0] == colab.TARGET
     assert capsys.readouterr().out.count("\n") == 1
+
+    # Run again once the folder holds helpers (a re-run, or a restarted kernel): no install,
+    # and the folder is not put on the path twice.
+    calls.clear()
+    real_isdir = os.path.isdir
+    monkeypatch.setattr(os.path, "isdir", lambda p: p.startswith(colab.TARGET) or real_isdir(p))
+    exec(code, {})
+    assert calls == [] and sys.path.count(colab.TARGET) == 1
 
 
 @pytest.mark.parametrize("command", [["check"], ["format", "--check"]])
@@ -748,3 +827,39 @@ def test_stamp_cli_reports_a_broken_lesson_list(series: Path) -> None:
     done = run_stamp(series, "--check")
     assert done.returncode == 2
     assert "lessons.toml" in done.stderr
+
+
+SDK_VERSION_IN_OUTPUT = re.compile(
+    r"\b(openai|anthropic|huggingface_hub|OpenAI/Python)(?:\s+SDK)?\s+(\d+\.\d+\.\d+)\b",
+    re.IGNORECASE,
+)
+
+
+def sdk_versions_in_outputs(nb) -> set[tuple[str, str]]:
+    found = set()
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            text = output.get("text", "") + str(output.get("data", {}).get("text/plain", ""))
+            for name, version in SDK_VERSION_IN_OUTPUT.findall(text):
+                name = "openai" if name.lower() == "openai/python" else name.lower()
+                found.add((name.replace("_", "-"), version))
+    return found
+
+
+def test_committed_outputs_show_the_locked_sdk_versions() -> None:
+    """Outputs are refreshed after `make lock`: a version printed in a notebook is the locked one."""
+    from tools import lockcheck
+
+    pins = lockcheck.read_lock(lockcheck.lock_path("3.11"))
+    stale = []
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        for name, version in sdk_versions_in_outputs(nbformat.read(path, as_version=4)):
+            if pins.get(name) != version:
+                stale.append(f"{path.name}: {name} {version} (lock: {pins.get(name)})")
+    assert stale == [], "run `make outputs` after `make lock`"
+
+
+def test_the_locked_version_check_sees_a_stale_output() -> None:
+    nb = new_notebook(cells=[new_code_cell("print(anthropic.__version__)")])
+    nb.cells[0].outputs = [new_output("stream", name="stdout", text="anthropic SDK 2.14.0\n")]
+    assert sdk_versions_in_outputs(nb) == {("anthropic", "2.14.0")}

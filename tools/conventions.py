@@ -262,6 +262,66 @@ def check_secrets(nb) -> list[str]:
     return problems
 
 
+# A three-part version such as 2.14.0 or v3.57.0, but not a part of a longer dotted run: an IP
+# address (127.0.0.1) has four parts. Two-part numbers (0.7, 3.13, gpt-5.4-mini) are left alone.
+# The edges are ASCII classes, not \b or \w: Hangul is a word character, and Korean particles
+# follow numbers directly ("2.14.0의", "2.x부터").
+_VERSION_TRIPLE = re.compile(r"(?<![A-Za-z0-9_.])v?\d+\.\d+\.\d+(?!\.?\d)")
+# A major line or two-part version right after an SDK's package name: "openai 3.x",
+# "anthropic 2.14", "huggingface_hub>=2.4". "anthropic SDK(0.x)" is history and stays allowed.
+SDK_PACKAGES = ("openai", "anthropic", "huggingface_hub", "huggingface-hub", "httpx2")
+_SDK_LINE = re.compile(
+    rf"(?<![A-Za-z0-9_.-])(?:{'|'.join(re.escape(name) for name in SDK_PACKAGES)})"
+    r"\s*(?:[=<>~!]=?\s*)?v?\d+\.(?:\d+|x)(?![A-Za-z0-9_]|\.\d)"
+)
+# A calendar day: ISO 2026-11-26 (also the start of 2026-11-26T10:00:00Z), or 2026년 11월 26일.
+# A date glued to an identifier by "-" (the snapshot suffix of gpt-4o-2024-08-06) is a model id,
+# and "2025년 6월" without a day is left for historical remarks.
+_ISO_DATE = re.compile(r"(?<![A-Za-z0-9_-])\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?!\d)")
+_KOREAN_DATE = re.compile(r"\d{4}년\s*\d{1,2}월\s*\d{1,2}일")
+
+
+def check_typed_facts(nb) -> list[str]:
+    """No SDK version and no calendar date typed into a cell's source (markdown or code).
+
+    Versions drift with every release and a date says "today" long after it was written, so a
+    lesson reads the installed version at run time (``importlib.metadata.version``) and takes
+    dates from ``helpers/data/models.json``. Outputs are not checked: a run prints what it
+    measured. What counts as typed:
+
+    - a three-part version ``\\d+.\\d+.\\d+`` (``2.14.0``, ``v3.57.0``, ``openai==3.57.0``); not
+      a four-part run such as ``127.0.0.1``, and not two-part numbers (``0.7``, Python ``3.13``,
+      ``temperature=0.7``, ``gpt-5.4-mini``, ``claude-sonnet-4-5``, ``Llama-3.1-8B``);
+    - a major line or two-part version right after an SDK package name (``openai 3.x``,
+      ``anthropic 2.14``, ``huggingface_hub>=2.4``); ``anthropic SDK(0.x)`` contrasting the
+      seed's era is history and is allowed;
+    - an ISO date ``YYYY-MM-DD`` (with a real month and day) or a Korean ``YYYY년 M월 D일``; not a
+      model id's snapshot suffix (``gpt-4o-2024-08-06``, ``claude-sonnet-4-20250514``), and not a
+      year or year and month (``2025년 6월``) in a historical remark.
+    """
+    problems = []
+    for i, cell in enumerate(nb.cells):
+        where = f"셀 {i}" + (f"(id {cell['id']})" if cell.get("id") else "")
+        kind = "마크다운" if cell.cell_type == "markdown" else "코드"
+        versions = [m.group(0) for m in _VERSION_TRIPLE.finditer(cell.source)]
+        versions += [m.group(0) for m in _SDK_LINE.finditer(cell.source)]
+        dates = [m.group(0) for m in _ISO_DATE.finditer(cell.source)]
+        dates += [m.group(0) for m in _KOREAN_DATE.finditer(cell.source)]
+        if versions:
+            problems.append(
+                f"[typed-version] {where} {kind} 소스에 SDK 버전이 적혀 있습니다: "
+                f"{', '.join(dict.fromkeys(versions))} — 버전 없이 쓰거나, 실행할 때 "
+                "`importlib.metadata.version(...)`으로 읽어 출력하세요 (typed SDK version)"
+            )
+        if dates:
+            problems.append(
+                f"[typed-date] {where} {kind} 소스에 날짜가 적혀 있습니다: "
+                f"{', '.join(dict.fromkeys(dates))} — 날짜는 `helpers/data/models.json`에서 "
+                "읽으세요 (typed calendar date)"
+            )
+    return problems
+
+
 def check_execution_counts(nb) -> list[str]:
     """Committed notebooks carry a full replay run: code cells numbered 1..n, none empty."""
     problems = []
@@ -315,6 +375,7 @@ STRUCTURE: list[Callable] = [
     check_outputs,
     check_secrets,
     check_execution_counts,
+    check_typed_facts,
 ]
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell
 
+from tools.colab import bootstrap_source
 from tools.lessons import ROOT, Lesson, LessonListError, github_slug, load_lessons, repo_url
 
 HEADER_TAG = "nav-header"
@@ -73,24 +74,6 @@ def header_source(lessons: list[Lesson], index: int, url: str) -> str:
 
 def footer_source(lessons: list[Lesson], index: int) -> str:
     return f"---\n\n{nav_line(lessons, index)}"
-
-
-def bootstrap_source(url: str) -> str:
-    """The Colab bootstrap cell (already in ``ruff format`` style)."""
-    return (
-        "# Colab 준비 셀입니다. Colab에는 이 시리즈의 `helpers` 패키지와 anthropic SDK가 없고\n"
-        "# openai·huggingface_hub도 예전 버전이라서, 이 저장소를 패키지로 설치해 같은 코드가\n"
-        "# 그대로 실행되게 합니다. 로컬(JupyterLab, `make lab`)에서는 이미 설치되어 있으므로\n"
-        "# 아무 일도 하지 않습니다.\n"
-        "import sys\n"
-        "\n"
-        'if "google.colab" in sys.modules:\n'
-        "    import subprocess\n"
-        "\n"
-        f'    package = "git+{url}"\n'
-        '    print("Colab에 실습 패키지를 설치합니다. 1~2분 걸릴 수 있습니다.")\n'
-        '    subprocess.run([sys.executable, "-m", "pip", "install", "-q", package], check=True)'
-    )
 
 
 def readme_table(lessons: list[Lesson], url: str) -> str:
