@@ -111,8 +111,8 @@ def stream(text: str):
 def good_notebook(index: int = 1) -> nbformat.NotebookNode:
     nb = new_notebook(
         metadata={
-            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
-            "language_info": {"name": "python"},
+            "kernelspec": dict(cv.KERNELSPEC),
+            "language_info": {**cv.LANGUAGE_INFO, "version": "3.11.7"},
         }
     )
     nb.cells = [
@@ -320,6 +320,37 @@ def test_wrong_kernelspec_is_reported() -> None:
     assert has(problems(nb), "kernelspec")
 
 
+def test_kernelspec_display_name_jupyterlab_rewrites_is_reported() -> None:
+    nb = good_notebook()
+    nb.metadata.kernelspec.display_name = "Python 3"
+    assert has(problems(nb), "kernelspec")
+    nb.metadata.kernelspec.display_name = "Python 3 (ipykernel)"
+    assert cv.check_kernelspec(nb) == []
+
+
+@pytest.mark.parametrize("key", ["codemirror_mode", "pygments_lexer", "mimetype", "version"])
+def test_language_info_jupyterlab_fills_in_is_reported(key: str) -> None:
+    nb = good_notebook()
+    del nb.metadata.language_info[key]
+    assert has(problems(nb), "language-info")
+
+
+def test_language_info_version_is_whatever_the_kernel_wrote() -> None:
+    nb = good_notebook()
+    nb.metadata.language_info.version = "3.13.2"
+    assert cv.check_language_info(nb) == []
+
+
+def test_series_notebooks_carry_what_jupyterlab_would_write() -> None:
+    """00 was saved by JupyterLab; every lesson has the same kernelspec and language_info."""
+    first = stamp.read_notebook(NOTEBOOKS / REAL_LESSONS[0].file).metadata
+    for lesson in REAL_LESSONS:
+        meta = stamp.read_notebook(NOTEBOOKS / lesson.file).metadata
+        assert meta.kernelspec == first.kernelspec == cv.KERNELSPEC, lesson.file
+        info = {k: v for k, v in meta.language_info.items() if k != "version"}
+        assert info == cv.LANGUAGE_INFO, lesson.file
+
+
 @pytest.mark.parametrize("key", ["papermill", "widgets"])
 def test_notebook_metadata_noise_is_reported(key: str) -> None:
     nb = good_notebook()
@@ -441,6 +472,200 @@ def test_versions_and_dates_in_outputs_are_measured_not_typed() -> None:
     nb = good_notebook()
     printing(nb).outputs = [stream("anthropic 2.14.0, models.json updated 2026-11-26\n")]
     assert cv.check_typed_facts(nb) == []
+
+
+# ---------------------------------------------------------------------------------------------
+# Rendering in JupyterLab: tildes, bold next to particles, dollar signs, wide tables
+# ---------------------------------------------------------------------------------------------
+
+
+def with_markdown(source: str) -> tuple[nbformat.NotebookNode, str]:
+    """The good notebook with one more markdown cell; also that cell's name in messages."""
+    nb = good_notebook()
+    nb.cells.insert(-1, new_markdown_cell(source))
+    return nb, f"셀 {len(nb.cells) - 2}"
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "SDK가 밝힌 허용 범위(`temperature` 0~2, 두 penalty -2~2)는 시드의 **권장** 범위보다 넓습니다.",
+        "시드의 권장 범위(0~1)에서 조금씩 올려 봅니다.",
+        "공개된 사용자 보고(2024~2025년)",
+        "범위는 0 ~ 2이고,\n다른 범위는 -2 ~ 2입니다.",  # spaced and across lines: still reported
+        "| 값 | 범위 |\n| --- | --- |\n| temperature | 0~2 |",
+    ],
+)
+def test_tilde_in_prose_is_reported(source: str) -> None:
+    nb, where = with_markdown(source)
+    found = problems(nb)
+    assert any(problem.startswith(f"[tilde] {where}") for problem in found), found
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "SDK가 밝힌 허용 범위(`temperature` 0–2, 두 penalty -2–2)는 시드의 **권장** 범위보다 넓습니다.",
+        "캐시는 `~/.cache/huggingface`에 있습니다.",
+        "```bash\nls ~/.cache\n```",
+        "~~~python\nx = 1\n~~~",
+        "이스케이프한 물결표 \\~는 그대로 보입니다.",
+        "[문서](https://example.com/~user/page)",
+        "<https://example.com/~user>",
+    ],
+)
+def test_en_dash_and_code_tildes_are_fine(source: str) -> None:
+    nb, _ = with_markdown(source)
+    assert cv.check_tilde(nb) == []
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "Anthropic은 503을 `ServiceUnavailableError`, **529를 `OverloadedError`**로 구분합니다.",
+        "- 없으면 **지수 백오프**(1초, 2초, 4초 …)에 **지터(jitter)**를 섞습니다.",
+        "기본**(default)** 값",  # opening run after a letter, before punctuation
+        "첫 줄은 **굵게**\n둘째 줄의 **지터(jitter)**를",  # pairs are counted across lines
+    ],
+)
+def test_bold_that_cannot_close_or_open_is_reported(source: str) -> None:
+    nb, where = with_markdown(source)
+    found = problems(nb)
+    assert any(problem.startswith(f"[emphasis] {where}") for problem in found), found
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "Anthropic은 503을 `ServiceUnavailableError`, **529를 `OverloadedError`로** 구분합니다.",
+        "- 없으면 **지수 백오프**(1초, 2초, 4초 …)에 **지터(jitter)를** 섞습니다.",
+        "**굵게**는 글자 뒤에서 닫힙니다.",
+        "`max_tokens`는 이제 **폐기 예정(deprecated)** 이고",
+        "**`choices`가 비어 있지 않을 때만** 글자를 읽습니다.",
+        "**Responses API**(`client.responses.create`)도 있습니다.",
+        "`**conv.to_anthropic()`을 그대로 넘기고 **굵게**는 그대로입니다.",
+        "`**`로 펼쳐 넘기면 됩니다.",
+        "```python\nclient.messages.create(**kwargs)\n```\n\n**굵게**는",
+        "곱셈 2 * 3 * 4와 목록\n\n* 항목",
+    ],
+)
+def test_bold_that_closes_is_fine(source: str) -> None:
+    nb, _ = with_markdown(source)
+    assert cv.check_emphasis(nb) == []
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "입력 $0.75 / 출력 $4.50 (1M 토큰당)",
+        "| 항목 | 가격 |\n| --- | --- |\n| 입력 | $0.75 |\n| 출력 | $4.50 |",  # one table, one paragraph
+        "입력은 $0.75이고\n출력은 $4.50입니다.",
+    ],
+)
+def test_two_dollars_in_a_paragraph_are_reported(source: str) -> None:
+    nb, where = with_markdown(source)
+    found = problems(nb)
+    assert any(problem.startswith(f"[dollar-math] {where}") for problem in found), found
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "입력 \\$0.75 / 출력 \\$4.50 (1M 토큰당)",
+        "입력 0.75달러 / 출력 4.50달러, 또는 USD 0.75",
+        "한 달에 $5쯤 듭니다.",
+        "`$HOME`과 `$PATH`를 봅니다. 비용은 $5입니다.",
+        "```bash\necho $HOME $PATH\n```",
+        "입력은 $0.75입니다.\n\n출력은 $4.50입니다.",  # two paragraphs
+    ],
+)
+def test_escaped_single_or_code_dollars_are_fine(source: str) -> None:
+    nb, _ = with_markdown(source)
+    assert cv.check_dollar_math(nb) == []
+
+
+def html_output(html: str):
+    return new_output("execute_result", data={"text/html": html, "text/plain": "표"})
+
+
+def test_two_dollars_in_one_html_table_cell_are_reported() -> None:
+    nb = good_notebook()
+    note = "<td>입력 $0.75 / 출력 $4.50 (1M 토큰당)</td>"
+    printing(nb).outputs = [html_output(f"<table><tr>{note}</tr></table>")]
+    assert has(problems(nb), "dollar-math")
+
+
+def test_dollars_in_separate_html_cells_are_fine() -> None:
+    nb = good_notebook()
+    header = "<tr><th>입력 $/1M</th><th>출력 $/1M</th></tr><tr><td>\\$0.75 \\$1</td></tr>"
+    printing(nb).outputs = [html_output(f"<style>.x {{ }}</style><table>{header}</table>")]
+    assert cv.check_dollar_math(nb) == []
+
+
+def wide_frame():
+    import pandas as pd
+
+    columns = ["모델", "제공자", "기본값", "컨텍스트(토큰)", "최대 출력(토큰)", "입력 $/1M"]
+    columns += ["출력 $/1M", "추론 모델", "지원 종료", "출처", "확인일", "비고"]
+    row = ["gpt-5.4-mini", "openai", "openai", 400000, 128000, 0.75, 4.5, True, "—"]
+    row += ["https://developers.openai.com/api/docs/models/gpt-5.4", "2026-11-26", "설명 " * 30]
+    return pd.DataFrame([row], columns=columns)
+
+
+def test_dataframe_with_too_many_columns_is_reported() -> None:
+    nb = good_notebook()
+    frame = wide_frame()
+    printing(nb).outputs = [html_output(frame._repr_html_())]
+    found = problems(nb)
+    assert any(problem.startswith("[wide-table] 셀 ") for problem in found), found
+    printing(nb).outputs = [html_output(frame[["모델", "기본값", "지원 종료"]]._repr_html_())]
+    assert cv.check_wide_tables(nb) == []
+
+
+def test_few_columns_with_unbreakable_text_are_reported() -> None:
+    import pandas as pd
+
+    frame = pd.DataFrame({"상황": ["과부하"], "예외": ["X" * 60], "출처": ["https://" + "a" * 60]})
+    nb = good_notebook()
+    printing(nb).outputs = [html_output(frame._repr_html_())]
+    assert has(cv.check_wide_tables(nb), "wide-table")
+
+
+def test_long_text_that_wraps_at_spaces_is_fine() -> None:
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {"설정": ["기본값"], "답변": ["집 앞 골목에 있는 작은 카페인데 커피 맛이 좋아요. " * 5]}
+    )
+    nb = good_notebook()
+    printing(nb).outputs = [html_output(frame._repr_html_())]
+    assert cv.check_wide_tables(nb) == []
+
+
+def wrapped_repr() -> str:
+    import pandas as pd
+
+    with pd.option_context("display.width", 80, "display.max_columns", None):
+        text = repr(wide_frame())
+    assert "  \\\n" in text
+    return text
+
+
+def test_printed_dataframe_that_pandas_wrapped_is_reported() -> None:
+    nb = good_notebook()
+    printing(nb).outputs = [stream(wrapped_repr() + "\n")]
+    assert has(cv.check_wide_tables(nb), "wide-table")
+    printing(nb).outputs = [new_output("execute_result", data={"text/plain": wrapped_repr()})]
+    assert has(cv.check_wide_tables(nb), "wide-table")
+
+
+def test_wrapped_text_beside_a_narrow_html_table_is_fine() -> None:
+    """JupyterLab shows the HTML; the text form is for terminals."""
+    nb = good_notebook()
+    narrow = wide_frame()[["모델", "기본값"]]._repr_html_()
+    data = {"text/html": narrow, "text/plain": wrapped_repr()}
+    printing(nb).outputs = [new_output("execute_result", data=data)]
+    assert cv.check_wide_tables(nb) == []
 
 
 def test_out_of_order_counts_are_reported() -> None:

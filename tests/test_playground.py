@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import inspect
+import json
 import re
+from pathlib import Path
 
+import openai
 import pytest
 
-from helpers import catalog, playground
+from helpers import catalog, playground, replay
 from helpers.labs.lesson01 import FakeOpenAIClient
 from helpers.playground import build_request, format_result, run_request
+from helpers.replay.server import ReplayServer
+from helpers.replay.store import FixtureStore
+from tests.conftest import author, openai_request
 
 MODEL = catalog.default_model("openai")
 PROMPT = "자연어 처리가 무엇인지 한 문장으로 설명해 주세요."
+LESSON = "01_openai_chat_completions"
 
 
 # --- build_request ------------------------------------------------------------------------------
@@ -208,3 +215,189 @@ def test_playground_returns_a_displayable_box():
     assert isinstance(box, widgets.VBox)
     dropdown = box.children[1]
     assert list(dropdown.options) == ["gpt-5.4", "gpt-5.4-mini"]
+
+
+# --- the widget against the replay server (what a learner without a key sees) -------------------
+
+LESSON_FIXTURES = Path(__file__).resolve().parent.parent / "helpers" / "fixtures" / LESSON
+DEFAULT_FIXTURE = "27-playground-default"
+LISTED = (
+    "처음 설정, temperature 0.0, temperature 0.7, top_p 0.50, max_completion_tokens 20, "
+    "모델 gpt-5.4"
+)
+
+
+def stored_answer(name: str) -> str:
+    data = json.loads((LESSON_FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
+    return data["response"]["body"]["choices"][0]["message"]["content"]
+
+
+@pytest.fixture
+def replay_playground(monkeypatch):
+    """A playground whose client talks to a replay server, as helpers.setup() arranges it."""
+    servers = []
+
+    def make(*, strict: bool, dirs: list[Path] | None = None, **options):
+        server = ReplayServer(FixtureStore(dirs or [LESSON_FIXTURES]), speed=0, strict=strict)
+        servers.append(server)
+        monkeypatch.setattr(replay, "_server", server)
+        client = openai.OpenAI(api_key="t", base_url=server.base_url("openai"), max_retries=0)
+        return server, playground.build_playground(client, **options)
+
+    yield make
+    for server in servers:
+        server.close()
+
+
+def shown(ui) -> tuple[str, str]:
+    (output,) = ui.output.outputs
+    return output["name"], output["text"]
+
+
+@pytest.mark.parametrize("strict", [True, False], ids=["strict", "lenient"])
+def test_first_click_with_default_settings_answers_from_its_own_fixture(replay_playground, strict):
+    server, ui = replay_playground(strict=strict)
+    ui.button.click()
+    stream, text = shown(ui)
+    assert stream == "stdout", text
+    assert stored_answer(DEFAULT_FIXTURE) in text
+    assert server.requests[-1].fixture == DEFAULT_FIXTURE
+    assert server.warnings == []  # an exact match, not a stand-in
+    assert ui.details.value == ""
+
+
+def _set_controls(ui, body: dict) -> None:
+    ui.model.value = body["model"]
+    ui.temperature.value = body.get("temperature", 1.0)
+    ui.top_p.value = body.get("top_p", 1.0)
+    ui.max_tokens.value = body.get("max_completion_tokens", 0)
+
+
+def test_every_advertised_setting_answers_exactly_in_strict_mode(replay_playground):
+    server, ui = replay_playground(strict=True)
+    choices = ui.stored_choices()
+    assert len(choices) == 6
+    for body in choices:
+        _set_controls(ui, body)
+        assert "✅ 지금 설정에는 저장된 응답이 있습니다." in ui.replay_note.value
+        ui.button.click()
+        stream, text = shown(ui)
+        assert stream == "stdout", text
+        assert server.requests[-1].fixture is not None and server.warnings == []
+
+
+def test_note_names_the_stored_settings_of_the_lesson(replay_playground):
+    _, ui = replay_playground(strict=False)
+    note = ui.replay_note.value
+    assert f"다음 설정의 응답이 저장되어 있습니다: {LISTED} (" in note
+    assert (
+        "처음 설정: 모델 gpt-5.4-mini · temperature 1.0 · top_p 1.00 · max_completion_tokens 200"
+        in note
+    )
+    assert note.endswith("✅ 지금 설정에는 저장된 응답이 있습니다.</small>")
+
+
+def test_note_is_computed_from_the_store(replay_playground, fixture_dir):
+    body = {"model": MODEL, "messages": [{"role": "user", "content": PROMPT}]}
+    author(fixture_dir, "a", openai_request({**body, "max_completion_tokens": 200}), answer="답 A")
+    server, ui = replay_playground(strict=True, dirs=[fixture_dir])
+    assert "저장되어 있습니다: 처음 설정 (" in ui.replay_note.value
+    author(
+        fixture_dir,
+        "b",
+        openai_request({**body, "max_completion_tokens": 200, "temperature": 1.5}),
+        answer="답 B",
+    )
+    server.store.reload()
+    ui.top_p.value = 0.9  # any change redraws the note
+    assert "저장되어 있습니다: 처음 설정, temperature 1.5 (" in ui.replay_note.value
+
+
+def test_settings_the_controls_cannot_send_are_not_advertised(replay_playground):
+    # The lesson's poem cells store temperature=0 (an int): the strict matcher does not take
+    # the slider's 0.0 for it, so the note must not offer it.
+    server, ui = replay_playground(strict=True)
+    ui.prompt.value = "봄을 주제로 한 문장짜리 짧은 시를 지어 주세요."
+    note = ui.replay_note.value
+    assert (
+        "temperature 1.2 · max_completion_tokens 80, top_p 0.10 · max_completion_tokens 80" in note
+    )
+    assert "temperature 0.0" not in note
+    ui.temperature.value, ui.max_tokens.value = 0.0, 80
+    ui.button.click()
+    assert shown(ui)[0] == "stderr" and server.requests[-1].note == "miss"
+
+
+@pytest.mark.parametrize("strict", [True, False], ids=["strict", "lenient"])
+def test_note_says_whether_the_current_setting_is_stored(replay_playground, strict):
+    _, ui = replay_playground(strict=strict)
+    ui.temperature.value = 0.3
+    note = ui.replay_note.value
+    assert "✅" not in note and "⚠️ 지금 설정에는 저장된 응답이 없" in note
+    if strict:
+        assert "실행해도 답이 나오지 않습니다(엄격 모드)" in note
+    else:
+        assert (
+            "다른 설정(처음 설정)의 응답이 대신 나옵니다. 이 설정으로 만든 답이 아닙니다." in note
+        )
+
+
+def test_a_miss_is_one_short_korean_line_with_the_fix(replay_playground):
+    server, ui = replay_playground(strict=True)
+    ui.temperature.value = 0.3
+    ui.button.click()
+    stream, text = shown(ui)
+    assert stream == "stderr"
+    assert text.splitlines() == [
+        "요청: 모델 gpt-5.4-mini · temperature=0.3, max_completion_tokens=200",
+        f"❌ 이 설정에 저장된 응답이 없습니다. 저장된 설정({LISTED}) 중 하나로 바꾸거나, "
+        "키를 넣어 실제 API로 실행하세요.",
+    ]
+    # The server's full diagnostic stays available, folded away.
+    assert ui.details.value.startswith("<details><summary>")
+    assert "make record" in ui.details.value and server.requests[-1].note == "miss"
+
+
+def test_an_unstored_prompt_says_to_go_back_to_the_first_one(replay_playground):
+    _, ui = replay_playground(strict=False)
+    ui.prompt.value = "한 단어로 답하세요: 하늘은 무슨 색인가요?"
+    expected = "이 프롬프트에는 저장된 응답이 없습니다. 처음 프롬프트로 되돌리거나, 키를 넣어 실제 API로 실행하세요."
+    assert expected in ui.replay_note.value
+    ui.button.click()
+    assert shown(ui)[1].splitlines()[-1] == f"❌ {expected}"
+
+
+def test_a_lenient_stand_in_is_labelled_as_such(replay_playground):
+    server, ui = replay_playground(strict=False)
+    ui.temperature.value = 0.3
+    ui.button.click()
+    stream, text = shown(ui)
+    assert stream == "stdout" and stored_answer(DEFAULT_FIXTURE) in text
+    assert (
+        "참고: 이 설정에 저장된 응답이 없어, 저장된 다른 설정(처음 설정)의 응답을 대신 보여 줍니다."
+        in text
+    )
+    assert server.requests[-1].fixture == DEFAULT_FIXTURE
+
+
+def test_note_in_live_and_record_mode(replay_playground):
+    live = playground.build_playground(FakeOpenAIClient())
+    assert "라이브 모드" in live.replay_note.value and "실제 OpenAI API" in live.replay_note.value
+    server, ui = replay_playground(strict=False)
+    server.modes["openai"] = "record"
+    ui.temperature.value = 0.3
+    assert "녹화 모드" in ui.replay_note.value and "저장되어 있습니다" not in ui.replay_note.value
+
+
+def test_describe_setting_names_what_differs_from_the_first_settings():
+    first = {"model": MODEL, "messages": [], "max_completion_tokens": 200}
+    assert playground.describe_setting(dict(first), first) == "처음 설정"
+    assert (
+        playground.describe_setting(
+            {"model": "gpt-5.4", "messages": [], "temperature": 0.7, "top_p": 0.5}, first
+        )
+        == "모델 gpt-5.4 · temperature 0.7 · top_p 0.50 · max_completion_tokens 0(제한 없음)"
+    )
+    assert playground.describe_first(first) == (
+        f"모델 {MODEL} · temperature 1.0 · top_p 1.00 · max_completion_tokens 200"
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 import nbformat
@@ -218,7 +220,7 @@ def test_refresh_runs_keyless_replay_and_strips_noise(tmp_path: Path, monkeypatc
     nb.metadata["widgets"] = {"state": {}}
     nb.cells[1].metadata["execution"] = {"iopub.execute_input": "then"}
     nbformat.write(nb, str(path))
-    refresh_outputs.refresh(path, replay_env())
+    refresh_outputs.refresh(path, replay_env(), folder)
     done = nbformat.read(str(path), as_version=4)
     assert [c.execution_count for c in done.cells] == [1, 2, 3]
     assert done.cells[0].outputs[0].text == "[]\nreplay 0 1\nlesson-folder\n"
@@ -240,7 +242,7 @@ def test_refresh_merges_token_by_token_prints_into_one_output(tmp_path: Path) ->
         "print('끝', flush=True)"
     )
     nbformat.write(notebook(streaming), str(path))
-    refresh_outputs.refresh(path, replay_env())
+    refresh_outputs.refresh(path, replay_env(), tmp_path)
     outputs = nbformat.read(str(path), as_version=4).cells[0].outputs
     assert [(o.output_type, o.get("name")) for o in outputs] == [
         ("stream", "stdout"),
@@ -256,8 +258,61 @@ def test_refresh_fails_loudly_and_writes_nothing(tmp_path: Path) -> None:
     nbformat.write(notebook("print('시작')", "1 / 0"), str(path))
     before = path.read_bytes()
     with pytest.raises(refresh_outputs.CellExecutionError):
-        refresh_outputs.refresh(path, replay_env())
+        refresh_outputs.refresh(path, replay_env(), tmp_path)
     assert path.read_bytes() == before
+
+
+def test_refresh_at_learner_defaults_has_no_keys_and_no_lab_settings(tmp_path: Path, monkeypatch):
+    from tools.passes import learner_env
+
+    monkeypatch.setenv("OPENAI_API_KEY", "not-a-real-key")
+    monkeypatch.setenv("LLM_LAB_REPLAY_STRICT", "1")
+    path = tmp_path / "05_x.ipynb"
+    cell = (
+        "import os\n"
+        "print(sorted(k for k in os.environ if k.startswith('LLM_LAB_') or k.endswith('_KEY')))\n"
+        "print(os.path.basename(os.getcwd()))"
+    )
+    nbformat.write(notebook(cell), str(path))
+    run_in = tmp_path / "scratch" / "notebooks"
+    run_in.mkdir(parents=True)
+    refresh_outputs.refresh(path, learner_env(), run_in)
+    assert nbformat.read(str(path), as_version=4).cells[0].outputs[0].text == "[]\nnotebooks\n"
+
+
+TIMING_CELL = "import random\nprint(f'첫 토큰까지 {random.random():.2f}초')"
+
+
+def test_refreshing_twice_leaves_no_diff_when_only_timings_move(tmp_path: Path) -> None:
+    path = tmp_path / "05_x.ipynb"
+    nbformat.write(notebook(TIMING_CELL, "print('고정된 답')"), str(path))
+    refresh_outputs.refresh(path, replay_env(), tmp_path)
+    first = path.read_bytes()
+    for _ in range(3):
+        refresh_outputs.refresh(path, replay_env(), tmp_path)
+        assert path.read_bytes() == first
+
+
+def test_without_keeping_the_same_refresh_does_change_the_file(tmp_path: Path) -> None:
+    # The check above can fail: taking every new output moves the random timing each run.
+    path = tmp_path / "05_x.ipynb"
+    nbformat.write(notebook(TIMING_CELL), str(path))
+    seen = set()
+    for _ in range(4):
+        refresh_outputs.refresh(path, replay_env(), tmp_path, keep=False)
+        seen.add(path.read_bytes())
+    assert len(seen) > 1
+
+
+def test_a_real_change_in_output_is_taken(tmp_path: Path) -> None:
+    path = tmp_path / "05_x.ipynb"
+    marker = tmp_path / "answer.txt"
+    marker.write_text("첫 답", encoding="utf-8")
+    nbformat.write(notebook(f"print(open({str(marker)!r}, encoding='utf-8').read())"), str(path))
+    refresh_outputs.refresh(path, replay_env(), tmp_path)
+    marker.write_text("바뀐 답", encoding="utf-8")
+    refresh_outputs.refresh(path, replay_env(), tmp_path)
+    assert nbformat.read(str(path), as_version=4).cells[0].outputs[0].text == "바뀐 답\n"
 
 
 def test_refresh_main_reports_missing_notebooks(tmp_path: Path, monkeypatch, capsys) -> None:
@@ -363,3 +418,59 @@ def test_series_figure_says_when_there_are_no_notebooks(tmp_path: Path, monkeypa
     [row] = bench_series.figures()
     assert row["ratio"] is None and "없습니다" in row["note"]
     assert row["target"] == 1.3
+
+
+# ---------------------------------------------------------------------------------------------
+# passes (make test)
+# ---------------------------------------------------------------------------------------------
+
+
+def test_the_learner_pass_has_no_keys_and_no_lab_settings() -> None:
+    from tools.passes import learner_env
+
+    base = {
+        "PATH": "/bin",
+        "OPENAI_API_KEY": "x",
+        "HF_TOKEN": "y",
+        "LLM_LAB_MODE": "replay",
+        "LLM_LAB_REPLAY_SPEED": "0",
+        "LLM_LAB_REPLAY_STRICT": "1",
+    }
+    assert learner_env(base) == {"PATH": "/bin"}
+
+
+def test_the_learner_pass_runs_a_copy_far_from_any_dotenv(tmp_path: Path) -> None:
+    from helpers.keys import find_dotenv
+    from tools.passes import make_pass
+
+    learner = make_pass("learner", tmp_path)
+    assert (learner.cwd / "notebooks" / "00_setup.ipynb").is_file()
+    assert learner.cwd.is_relative_to(tmp_path) and find_dotenv(learner.cwd) is None
+    strict = make_pass("strict", tmp_path)
+    assert strict.env["LLM_LAB_REPLAY_SPEED"] == "0" and strict.env["LLM_LAB_REPLAY_STRICT"] == "1"
+
+
+def test_passes_fail_when_one_pass_fails(monkeypatch, capsys) -> None:
+    from tools import passes
+
+    def fake(name: str, scratch: Path) -> passes.Pass:
+        code = (
+            "print('1 passed')" if name == "unit" else "import sys; print('1 failed'); sys.exit(1)"
+        )
+        return passes.Pass(name, [sys.executable, "-c", code], dict(os.environ), scratch)
+
+    monkeypatch.setattr(passes, "make_pass", fake)
+    assert passes.main(["unit", "strict"]) == 1
+    out = capsys.readouterr().out
+    assert "===== strict: 실패 / FAILED" in out and "| unit | 통과 |" in out
+
+
+def test_an_html_only_change_is_taken(tmp_path: Path) -> None:
+    """A styled table can print the same text while its HTML changed (a hidden column)."""
+    from tools.refresh_outputs import reads_the_same
+
+    def shown(html: str) -> list:
+        return [new_output("display_data", data={"text/plain": "<표>", "text/html": html})]
+
+    assert reads_the_same(shown("<td>0.41</td>"), shown("<td>0.58</td>"))
+    assert not reads_the_same(shown("<th>모델</th><td>a</td>"), shown("<td>a</td>"))

@@ -7,7 +7,8 @@
 3. Checks that Colab's packages are exactly as before and that ``import transformers`` still
    works outside the lessons, then prints what the lesson kernels see instead of Colab's copies.
 4. Every notebook under nbmake in keyless strict replay, with the bootstrap folder first on the
-   path, as the cell's ``sys.path.insert(0, ...)`` puts it on Colab.
+   path, as the cell's ``sys.path.insert(0, ...)`` puts it on Colab; then the widget tests (on
+   Colab's ipywidgets 7.7.1) and the Hangul chart tests (Python 3.13, no setuptools).
 
 Exits non-zero when any step fails.
 """
@@ -30,6 +31,7 @@ from tools.lessons import ROOT, replay_env
 BASE = ROOT / "locks" / "colab-base.txt"
 RUNNER = ["nbmake"]  # the test runner is the one package Colab itself lacks
 STAMP = ".colab-base.sha256"
+COLAB_TESTS = ["tests/test_playground.py", "tests/test_chat_widget.py", "tests/test_plot_fonts.py"]
 
 
 def find_python(wanted: str) -> str:
@@ -165,6 +167,17 @@ def main(argv: list[str] | None = None) -> int:
         )
         if notebooks.returncode != 0:
             failures.append("Colab 환경에서 노트북 실행이 실패했습니다 (notebooks failed)")
+        # Widgets on ipywidgets 7.7 and Hangul charts on Python 3.13 without setuptools: the
+        # parts of the unit suite that depend on what Colab itself provides.
+        colab_only = subprocess.run(
+            [str(py), "-m", "pytest", "-p", "no:cacheprovider", "-q", *COLAB_TESTS],
+            cwd=ROOT,
+            env=env,
+        )
+        if colab_only.returncode != 0:
+            failures.append(
+                "Colab 환경에서 위젯·글꼴 테스트가 실패했습니다 (widget/font tests failed)"
+            )
 
     for failure in failures:
         print(f"실패 / FAILED: {failure}", file=sys.stderr)

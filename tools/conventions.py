@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+import unicodedata
 from collections.abc import Callable, Iterator
 
 from tools.lessons import NOTEBOOKS, README, Lesson, LessonListError, load_lessons, repo_url, select
@@ -191,12 +192,59 @@ def check_footer(nb) -> list[str]:
 # ---------------------------------------------------------------------------------------------
 
 
+# What JupyterLab 4 writes into a notebook it opens with the ipykernel ``python3`` kernel: the
+# kernelspec of the installed kernel and the kernel's ``language_info`` reply. A notebook that
+# carries anything else is rewritten on open and shows as modified before the learner types.
+KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+LANGUAGE_INFO = {
+    "codemirror_mode": {"name": "ipython", "version": 3},
+    "file_extension": ".py",
+    "mimetype": "text/x-python",
+    "name": "python",
+    "nbconvert_exporter": "python",
+    "pygments_lexer": "ipython3",
+}
+
+
 def check_kernelspec(nb) -> list[str]:
-    name = nb.metadata.get("kernelspec", {}).get("name")
+    """``metadata.kernelspec`` is exactly what JupyterLab writes for ipykernel's ``python3``.
+
+    JupyterLab 4 replaces the kernelspec with the installed kernel's own on open, so a notebook
+    saved with ``display_name: "Python 3"`` is marked modified as soon as it is opened.
+    """
+    spec = nb.metadata.get("kernelspec", {}) or {}
+    name = spec.get("name")
     if name != "python3":
         return [
             f"[kernelspec] metadata.kernelspec.name이 'python3'이어야 합니다; 지금은 {name!r} "
             "(kernelspec name must be python3)"
+        ]
+    problems = []
+    for key in ("display_name", "language"):
+        if spec.get(key) != KERNELSPEC[key]:
+            problems.append(
+                f"[kernelspec] metadata.kernelspec.{key}가 {KERNELSPEC[key]!r}이어야 합니다; "
+                f"지금은 {spec.get(key)!r} — JupyterLab이 열자마자 고쳐 써서 노트북이 바뀐 것으로 "
+                f"표시됩니다 (kernelspec {key} must be {KERNELSPEC[key]!r})"
+            )
+    return problems
+
+
+def check_language_info(nb) -> list[str]:
+    """``metadata.language_info`` holds what ipykernel reports, so JupyterLab has nothing to add.
+
+    ``version`` is whatever Python ran the notebook last (``make outputs`` writes it); it must be
+    present but its value is not checked.
+    """
+    info = nb.metadata.get("language_info", {}) or {}
+    wrong = [key for key, value in LANGUAGE_INFO.items() if info.get(key) != value]
+    if not info.get("version"):
+        wrong.append("version")
+    if wrong:
+        return [
+            f"[language-info] metadata.language_info의 {wrong}가 ipykernel이 알려 주는 값과 "
+            "다릅니다 — JupyterLab이 열 때 채워 넣어 노트북이 바뀐 것으로 표시됩니다; "
+            "make outputs로 다시 실행하세요 (language_info must match the ipykernel reply)"
         ]
     return []
 
@@ -344,6 +392,271 @@ def check_execution_counts(nb) -> list[str]:
     return problems
 
 
+# ---------------------------------------------------------------------------------------------
+# Rendering in JupyterLab
+# ---------------------------------------------------------------------------------------------
+#
+# JupyterLab renders markdown with marked (GFM) after taking out math (``$…$``, ``$$…$$``) for
+# MathJax, and typesets math in HTML outputs too. The prose rules below read each markdown
+# paragraph (lines up to a blank line or a code fence) with code hidden: fenced blocks are
+# skipped, a code span keeps its backticks but loses its content (a closing ``**`` right after a
+# code span follows a backtick, which is punctuation), a backslash escape (``\$``, ``\~``,
+# ``\*``) becomes a plain punctuation mark, and link destinations ``](…)`` and autolinks
+# ``<…>`` are emptied.
+
+_ESCAPE = r"\\[!-/:-@\[-`{-~]"
+_CODE_SPAN = r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)"
+_LINK_DESTINATION = r"\]\([^)\s]*(?:\s+\"[^\"]*\")?\)"
+_AUTOLINK = r"<[A-Za-z][A-Za-z0-9+.-]*:[^\s<>]*>"
+_HIDDEN = re.compile(f"{_ESCAPE}|{_CODE_SPAN}|{_LINK_DESTINATION}|{_AUTOLINK}", re.DOTALL)
+
+
+def _hide_code(paragraph: str) -> str:
+    def replace(match: re.Match) -> str:
+        text = match.group(0)
+        if text.startswith("\\"):
+            return "!"
+        if text.startswith("`"):
+            return f"{match.group(1)}…{match.group(1)}"
+        if text.startswith("]"):
+            return "](L)"
+        return "<L>"
+
+    return _HIDDEN.sub(replace, paragraph)
+
+
+def _prose_paragraphs(source: str) -> Iterator[str]:
+    """The paragraphs of a markdown text outside fenced code, with code spans hidden."""
+    block: list[str] = []
+    fenced = False
+    for line in source.splitlines():
+        if _FENCE.match(line):
+            fenced = not fenced
+            if block:
+                yield _hide_code("\n".join(block))
+            block = []
+            continue
+        if fenced:
+            continue
+        if line.strip():
+            block.append(line)
+        elif block:
+            yield _hide_code("\n".join(block))
+            block = []
+    if block and not fenced:
+        yield _hide_code("\n".join(block))
+
+
+def _markdown_cells(nb) -> Iterator[tuple[str, list[str]]]:
+    """``("셀 N(id …)", paragraphs)`` for every markdown cell."""
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "markdown":
+            where = f"셀 {i}" + (f"(id {cell['id']})" if cell.get("id") else "")
+            yield where, list(_prose_paragraphs(cell.source))
+
+
+def _excerpt(text: str, start: int, end: int, around: int = 12) -> str:
+    return text[max(0, start - around) : end + around].replace("\n", " ").strip()
+
+
+def check_tilde(nb) -> list[str]:
+    r"""No bare ``~`` in markdown prose: ranges are written with an en dash ``–``.
+
+    JupyterLab's markdown renderer (marked, GFM) reads a single ``~`` as a strikethrough
+    delimiter, so "0~2, -2~2" renders with "2, -2" struck through. Whether two tildes pair
+    depends on their neighbours and on every other tilde in the paragraph, so the rule is simply:
+    every ``~`` in prose is reported, and the one fix is the en dash — ``0–2``, ``-2–2``,
+    ``2024–2025년``, ``①–⑤``, ``0.75–1.0배`` ("약 3초" for an approximate "~3초"). ``\~`` (an
+    escaped tilde) and tildes in code spans and fenced blocks (``~/.cache``, ``~~~``) are fine.
+    """
+    problems = []
+    for where, paragraphs in _markdown_cells(nb):
+        found = [
+            _excerpt(paragraph, m.start(), m.end())
+            for paragraph in paragraphs
+            for m in re.finditer("~+", paragraph)
+        ]
+        if found:
+            shown = ", ".join(f"'{text}'" for text in dict.fromkeys(found))
+            problems.append(
+                f"[tilde] {where} 마크다운의 `~`는 JupyterLab에서 취소선으로 바뀔 수 있습니다: "
+                f"{shown} — 범위는 en dash(–)로 쓰세요, 예: 0–2 "
+                "(bare ~ becomes strikethrough in GFM; write ranges with an en dash)"
+            )
+    return problems
+
+
+def _punctuation(char: str) -> bool:
+    """CommonMark's punctuation: ASCII punctuation and Unicode P* and S* characters."""
+    return bool(char) and unicodedata.category(char)[0] in "PS"
+
+
+def _alphanumeric(char: str) -> bool:
+    """A letter or a number (Hangul syllables are letters, Lo)."""
+    return bool(char) and unicodedata.category(char)[0] in "LN"
+
+
+def check_emphasis(nb) -> list[str]:
+    """Every ``**`` that is meant to open or close bold can do so (CommonMark flanking rules).
+
+    The ``**`` runs of a paragraph are paired in order: odd ones open, even ones close. A
+    closing ``**`` preceded by punctuation — ``)``, or the backtick that ends a code span — and
+    followed by a letter or number is not right-flanking and stays literal: Korean particles are
+    letters, so "**지터(jitter)**를" and "**529를 `OverloadedError`**로" show their asterisks.
+    Likewise an opening ``**`` followed by punctuation and preceded by a letter or number
+    ("값**(기본값)**") is not left-flanking. Fix by moving the particle inside ("**지터(jitter)를**")
+    or rephrasing. "**굵게**는" (a letter before the closing run) and "**폐기 예정(deprecated)** 이고"
+    (a space after it) are fine; ``**`` inside code spans is ignored.
+    """
+    problems = []
+    for where, paragraphs in _markdown_cells(nb):
+        found = []
+        for paragraph in paragraphs:
+            for n, m in enumerate(re.finditer(r"\*{2,}", paragraph)):
+                before = paragraph[m.start() - 1] if m.start() else ""
+                after = paragraph[m.end()] if m.end() < len(paragraph) else ""
+                closing = n % 2 == 1
+                if closing and _punctuation(before) and _alphanumeric(after):
+                    found.append(("닫는", _excerpt(paragraph, m.start(), m.end())))
+                elif not closing and _punctuation(after) and _alphanumeric(before):
+                    found.append(("여는", _excerpt(paragraph, m.start(), m.end())))
+        for kind, text in found:
+            problems.append(
+                f"[emphasis] {where} 마크다운의 {kind} `**`가 굵게 처리되지 않고 그대로 보입니다: "
+                f"'{text}' — 조사를 `**` 안으로 옮기거나(예: **지터(jitter)를**) 문장을 바꾸세요 "
+                "(CommonMark flanking: ** between punctuation and a letter does not "
+                f"{'close' if kind == '닫는' else 'open'})"
+            )
+    return problems
+
+
+_TAG = re.compile(r"<[^>]*>")
+
+
+def _html_text_runs(html: str) -> Iterator[str]:
+    """Text between tags, outside ``<style>``/``<script>``: MathJax never pairs ``$`` across
+    elements, so each run is typeset on its own."""
+    html = re.sub(r"<(style|script)\b.*?</\1>", "<x>", html, flags=re.DOTALL | re.IGNORECASE)
+    for run in _TAG.split(html):
+        if run.strip():
+            yield run
+
+
+def check_dollar_math(nb) -> list[str]:
+    r"""No two bare ``$`` where JupyterLab would typeset the text between them as LaTeX.
+
+    In a markdown paragraph (a table is one paragraph) any two ``$`` pair up — "입력 $0.75 /
+    출력 $4.50" loses its dollar signs and shows "0.75 / 출력 " in math italics. Write ``\$`` or
+    "0.75달러" / "USD 0.75". One ``$`` in a paragraph ("$5"), ``\$``, and ``$`` in code spans or
+    fenced blocks are fine. HTML outputs (DataFrames) are typeset as well, one text run between
+    tags at a time, so two ``$`` in one table cell are reported too; a cell's text comes from the
+    code, so fix it there (other column labels, or fewer columns).
+    """
+    problems = []
+    for where, paragraphs in _markdown_cells(nb):
+        found = [p for p in paragraphs if len(re.findall(r"\$", p)) >= 2]
+        for paragraph in found:
+            first = paragraph.index("$")
+            last = paragraph.rindex("$")
+            problems.append(
+                f"[dollar-math] {where} 마크다운의 한 문단에 `$`가 두 개 이상 있어 그 사이가 수식으로 "
+                f"렌더링됩니다: '{_excerpt(paragraph, first, last + 1)}' — `\\$`나 '0.75달러'로 "
+                "쓰세요 (two bare $ in one paragraph render as LaTeX)"
+            )
+    for i, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []) or []:
+            html = output.get("data", {}).get("text/html")
+            if html is None:
+                continue
+            html = html if isinstance(html, str) else "".join(html)
+            for run in _html_text_runs(html):
+                text = run.replace("\\$", "")
+                if text.count("$") >= 2:
+                    problems.append(
+                        f"[dollar-math] 셀 {i}의 HTML 출력에서 '{run.strip()[:60]}'의 `$` 두 개 "
+                        "사이가 수식으로 렌더링됩니다 — 그 열을 빼거나 글을 바꾸세요 "
+                        "(two $ in one HTML text run render as LaTeX)"
+                    )
+    return problems
+
+
+# A table wider than this many "columns" of text (a Latin letter 1, a Hangul syllable 2) is
+# wider than a notebook's output area next to JupyterLab's sidebar, and more than this many
+# cells in a row (the index counts) squeezes every column into a sliver even when it fits.
+TABLE_WIDTH = 110
+TABLE_CELLS = 9
+_CELL_PADDING = 2  # JupyterLab pads each cell by 0.5em on both sides
+_ROW = re.compile(r"<tr\b.*?</tr>", re.DOTALL | re.IGNORECASE)
+_TABLE_CELL = re.compile(r"<t([hd])\b[^>]*>(.*?)</t\1>", re.DOTALL | re.IGNORECASE)
+_PANDAS_WRAP = re.compile(r" {2}\\$", re.MULTILINE)
+
+
+def _display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _unescape(text: str) -> str:
+    import html
+
+    return html.unescape(_TAG.sub("", text))
+
+
+def _table_widths(table: str) -> list[int]:
+    """Per column, the width of its longest unbreakable run: JupyterLab wraps table cells at
+    spaces (``white-space: normal``), so this is the narrowest the column can get."""
+    widths: list[int] = []
+    for row in _ROW.findall(table):
+        for n, (_, cell) in enumerate(_TABLE_CELL.findall(row)):
+            words = _unescape(cell).split()
+            width = max((_display_width(word) for word in words), default=0)
+            if n == len(widths):
+                widths.append(width)
+            else:
+                widths[n] = max(widths[n], width)
+    return widths
+
+
+def check_wide_tables(nb) -> list[str]:
+    """No committed table output wider than the notebook.
+
+    An HTML table (a DataFrame or Styler) is too wide when a row has more than ``TABLE_CELLS``
+    cells (index included), or when its narrowest layout — per column the longest word, a
+    Hangul syllable counted twice, plus padding — is wider than ``TABLE_WIDTH``. A DataFrame
+    printed as text is too wide when pandas wrapped it (a line ending in ``  \\``); that is only
+    checked where no HTML form is shown beside it. Fix the code cell: show the columns the prose
+    talks about, split the table in two, or transpose it (``.T``).
+    """
+    problems = []
+    for i, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []) or []:
+            data = output.get("data", {})
+            html = data.get("text/html")
+            if html is not None:
+                html = html if isinstance(html, str) else "".join(html)
+                for table in re.findall(r"<table\b.*?</table>", html, re.DOTALL | re.IGNORECASE):
+                    widths = _table_widths(table)
+                    width = sum(widths) + _CELL_PADDING * len(widths)
+                    if len(widths) > TABLE_CELLS or width > TABLE_WIDTH:
+                        problems.append(
+                            f"[wide-table] 셀 {i}의 표가 노트북 폭보다 넓습니다: 열 {len(widths)}개"
+                            f"(색인 포함, 최대 {TABLE_CELLS}), 최소 폭 약 {width}자"
+                            f"(최대 {TABLE_WIDTH}) — 본문이 다루는 열만 고르거나, 표를 둘로 "
+                            "나누거나, `.T`로 돌려 보이세요 (table wider than the notebook)"
+                        )
+                continue
+            texts = [output.get("text", "")] if output.get("output_type") == "stream" else []
+            texts.append(data.get("text/plain", ""))
+            for text in texts:
+                text = text if isinstance(text, str) else "".join(text)
+                if _PANDAS_WRAP.search(text):
+                    problems.append(
+                        f"[wide-table] 셀 {i}의 텍스트 출력에서 pandas가 표를 여러 줄로 접었습니다"
+                        "(줄 끝의 `\\`) — 열을 줄이거나 표를 나누세요 (pandas wrapped a wide table)"
+                    )
+                    break
+    return problems
+
+
 def check_stamp(nb, lessons: list[Lesson], index: int, url: str) -> list[str]:
     """The generated cells are exactly what ``tools.stamp`` would write."""
     result = stamp_notebook(nb, lessons, index, url)
@@ -371,11 +684,16 @@ STRUCTURE: list[Callable] = [
     check_ending,
     check_footer,
     check_kernelspec,
+    check_language_info,
     check_metadata_noise,
     check_outputs,
     check_secrets,
     check_execution_counts,
     check_typed_facts,
+    check_tilde,
+    check_emphasis,
+    check_dollar_math,
+    check_wide_tables,
 ]
 
 

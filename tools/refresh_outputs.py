@@ -2,18 +2,28 @@
 
     python -m tools.refresh_outputs          # every lesson in notebooks/lessons.toml
     python -m tools.refresh_outputs 01 02    # some of them
+    python -m tools.refresh_outputs --fast   # strict replay at speed 0 (quick, for drafts)
 
-Each notebook runs top to bottom with nbclient (kernel ``python3``, cwd ``notebooks/``) with the
-API keys removed from the environment and ``LLM_LAB_MODE=replay``, ``LLM_LAB_REPLAY_SPEED=0``,
-``LLM_LAB_REPLAY_STRICT=1``. Then timing metadata, papermill metadata and widget state are removed
-and the notebook is written back as Jupyter writes it (indent 1, Korean kept readable).
+Committed outputs show what a learner sees on a first run, so each notebook runs top to bottom
+with nbclient (kernel ``python3``) at learner defaults: no API keys, no ``LLM_LAB_*`` settings
+(auto mode, recorded speed, lenient matching), from an empty temporary folder so no ``.env`` above
+the repository can turn a provider live. Then timing metadata, papermill metadata and widget
+state are removed and the notebook is written back as Jupyter writes it (indent 1, Korean kept
+readable).
+
+A cell whose new outputs read the same as the committed ones once run-to-run noise is masked
+(timings, ports, addresses: :func:`tools.output_text.normalize_output`) keeps the committed
+outputs, so refreshing unchanged notebooks leaves no diff. Images are not compared: a chart whose
+cell prints the same text keeps its committed picture; ``--all-new`` takes every new output.
 If any cell fails, nothing is written for that notebook and the command exits 1.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -22,6 +32,8 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 from tools.lessons import NOTEBOOKS, LessonListError, load_lessons, replay_env, select
+from tools.output_text import normalize_output, output_text
+from tools.passes import learner_env
 from tools.stamp import read_notebook, write_notebook
 
 CELL_TIMEOUT = 600
@@ -71,10 +83,51 @@ def execute(nb, cwd: Path, env: dict[str, str], timeout: int = CELL_TIMEOUT):
     return nb
 
 
-def refresh(path: Path, env: dict[str, str]) -> None:
+def reads_the_same(old: list, new: list) -> bool:
+    """Whether two cells' outputs differ only in run-to-run noise."""
+    if [o.get("output_type") for o in old] != [o.get("output_type") for o in new]:
+        return False
+    return all(
+        normalize_output(text(a)) == normalize_output(text(b))
+        for a, b in zip(old, new, strict=True)
+        for text in (output_text, html_text)
+    )
+
+
+def html_text(output) -> str:
+    """The HTML form of a rich output ('' if none): a styled table's text form can hide columns."""
+    html = (output.get("data") or {}).get("text/html", "")
+    html = "".join(html) if isinstance(html, list) else str(html)
+    return re.sub(r"<[^>]*>", "\n", html)  # one line per piece of text, as normalize expects
+
+
+def keep_unchanged_outputs(old_nb, new_nb) -> int:
+    """Put the committed outputs back into cells whose new outputs only differ in noise.
+
+    Cells are paired by id and source, so a cell that was edited always takes its new outputs.
+    Returns how many cells kept theirs.
+    """
+    committed = {
+        (c.get("id"), c.source): c
+        for c in old_nb.cells
+        if c.cell_type == "code" and c.get("outputs")
+    }
+    kept = 0
+    for cell in new_nb.cells:
+        old = committed.get((cell.get("id"), cell.source)) if cell.cell_type == "code" else None
+        if old is not None and reads_the_same(old.outputs, cell.outputs):
+            cell.outputs = old.outputs
+            kept += 1
+    return kept
+
+
+def refresh(path: Path, env: dict[str, str], cwd: Path, *, keep: bool = True) -> None:
+    committed = read_notebook(path)
     nb = read_notebook(path)
-    execute(nb, path.parent, env)
+    execute(nb, cwd, env)
     strip_noise(nb)
+    if keep:
+        keep_unchanged_outputs(committed, nb)
     nbformat.validate(nb)
     write_notebook(nb, path)
 
@@ -82,13 +135,20 @@ def refresh(path: Path, env: dict[str, str]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.refresh_outputs", description=__doc__)
     parser.add_argument("lessons", nargs="*", help="강의 번호나 파일 이름 (기본: 전체)")
+    parser.add_argument(
+        "--fast", action="store_true", help="엄격 재생·지연 없음 (초안용; 커밋할 출력은 기본값으로)"
+    )
+    parser.add_argument("--all-new", action="store_true", help="이전 출력을 하나도 남기지 않습니다")
     args = parser.parse_args(argv)
     try:
         lessons = select(load_lessons(), " ".join(args.lessons))
     except LessonListError as exc:
         print(f"오류: {exc}", file=sys.stderr)
         return 2
-    env = replay_env(strict=True)
+    env = replay_env(strict=True) if args.fast else learner_env()
+    scratch = tempfile.TemporaryDirectory(prefix="llm-lab-refresh-")
+    cwd = Path(scratch.name) / "notebooks"  # no .env above it; files a lesson writes land here
+    cwd.mkdir()
     failed = []
     for lesson in lessons:
         path = NOTEBOOKS / lesson.file
@@ -98,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         started = time.perf_counter()
         try:
-            refresh(path, env)
+            refresh(path, env, cwd, keep=not args.all_new)
         except CellExecutionError as exc:
             print(
                 f"✗ {lesson.file}: 셀 실행 중 오류 — 파일을 바꾸지 않았습니다 (cell failed, not written)"
@@ -111,6 +171,7 @@ def main(argv: list[str] | None = None) -> int:
             failed.append(lesson.file)
             continue
         print(f"✓ {lesson.file}: 출력을 갱신했습니다 ({time.perf_counter() - started:.1f}s)")
+    scratch.cleanup()
     if failed:
         print(f"실패 (failed): {', '.join(failed)}", file=sys.stderr)
         return 1

@@ -85,6 +85,39 @@ def requests_seen(provider: str | None = None) -> list[RequestRecord]:
     return _require_server().requests_for(provider)
 
 
+def server_for(client: Any) -> ReplayServer | None:
+    """The process-wide replay server if `client` (an SDK client) talks to it, else None.
+
+    Decided by the client's own base URL, so a widget given a live client never mistakes itself
+    for replay even when another provider runs in replay in the same kernel.
+    """
+    server = get_server(create=False)
+    base = str(getattr(client, "base_url", "") or "")
+    if server is None or not base.startswith(server.url + "/"):
+        return None
+    return server
+
+
+def is_miss(exc: BaseException) -> bool:
+    """True when `exc` is an SDK error for the replay server's "no recorded answer" reply."""
+    headers = getattr(getattr(exc, "response", None), "headers", None)
+    try:
+        return bool(headers is not None and headers.get("x-llm-lab-miss"))
+    except Exception:  # noqa: BLE001 - a header object that cannot answer means "not a miss"
+        return False
+
+
+def miss_detail(exc: BaseException) -> str:
+    """The replay server's full diagnostic for a miss (fixtures searched, nearest diff, fixes)."""
+    body = getattr(exc, "body", None)
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        message = inner.get("message") if isinstance(inner, dict) else None
+        if isinstance(message, str):
+            return message
+    return str(exc)
+
+
 def hf_client_factory(server_url: str):
     """An httpx2 client factory for huggingface_hub that sends every request to the server."""
     import httpx2

@@ -25,8 +25,9 @@ ERROR_FAULTS: dict[str, tuple[int, str, str]] = {
     ),
 }
 # slow: first byte after `delay` s; cut_stream: hang up after `after_events` events;
-# drip: from event `after_events` on, each event `delay` s after the one before (a JSON body
-# waits `delay` once); disconnect: close the connection without answering at all.
+# drip: from event `after_events` on, each event `delay` s after the one before, the events
+# before it at once, whatever the replay speed (a JSON body waits `delay` once);
+# disconnect: close the connection without answering at all.
 STREAM_FAULTS = ("slow", "cut_stream", "drip")
 CONNECTION_FAULTS = ("disconnect",)
 KINDS = (*ERROR_FAULTS, *STREAM_FAULTS, *CONNECTION_FAULTS)

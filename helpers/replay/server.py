@@ -319,6 +319,10 @@ class _Handler(BaseHTTPRequestHandler):
         }
         if record is not None:
             record.status = exchange.status
+        if drip is not None:
+            # A drip fault sets the timing alone: the recorded delays would make a lesson's demo
+            # (a stall longer than its timeout, a drip shorter than it) depend on the replay speed.
+            speed = 0
         if exchange.events is None:
             if speed > 0 and exchange.delay > 0:
                 # A non-streamed answer arrives only once it has been generated in full.
@@ -337,7 +341,7 @@ class _Handler(BaseHTTPRequestHandler):
                 if speed > 0 and delay > 0:
                     time.sleep(delay * speed)
                 if drip is not None and index >= drip[0]:
-                    time.sleep(drip[1])  # a stalling stream: real seconds, whatever the speed
+                    time.sleep(drip[1])  # real seconds, whatever the replay speed
                 self.write_chunk(text.encode())
             self.end_stream()
         except (BrokenPipeError, ConnectionResetError, OSError):

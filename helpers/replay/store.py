@@ -58,6 +58,12 @@ def param_differences(wanted: Any, recorded: Any) -> list[str]:
     return lines
 
 
+def _closest(body: Any, candidates: list[Exchange]) -> Exchange:
+    """The candidate differing from `body` in the fewest top-level fields (first on a tie)."""
+    scored = [(len(param_differences(body, ex.body)), i) for i, ex in enumerate(candidates)]
+    return candidates[min(scored)[1]]
+
+
 @dataclass
 class Match:
     exchange: Exchange | None
@@ -116,10 +122,7 @@ class FixtureStore:
             conv = conversation_key(method, host, path, query, body)
             candidates = self._by_conversation.get(conv, [])
             if candidates:
-                scored = [
-                    (len(param_differences(body, ex.body)), i) for i, ex in enumerate(candidates)
-                ]
-                best = candidates[min(scored)[1]]
+                best = _closest(body, candidates)
                 same = [ex for ex in candidates if ex.body == best.body]
                 chosen = self._take_turn(
                     "~" + exact_key(method, host, path, query, best.body), same
@@ -139,6 +142,36 @@ class FixtureStore:
                     )
                 )
             return Match(None, False, [], nearest, diff)
+
+    def same_conversation(
+        self, method: str, host: str, path: str, query: str, body: Any
+    ) -> list[Exchange]:
+        """Stored exchanges with `body`'s conversation, whatever their other parameters.
+
+        A widget lists these as the settings replay can answer for what it is about to send.
+        """
+        with self._lock:
+            return list(
+                self._by_conversation.get(conversation_key(method, host, path, query, body), [])
+            )
+
+    def peek(self, method: str, host: str, path: str, query: str, body: Any) -> Match:
+        """What :meth:`find` would answer with, without using up a turn.
+
+        ``exact`` tells an exact match from a stand-in with other parameters, which only a
+        lenient server sends. No nearest-exchange diff is computed: a preview does not need it.
+        """
+        with self._lock:
+            group = self._exact.get(exact_key(method, host, path, query, body))
+            if group:
+                return Match(group[0], True, [])
+            candidates = self._by_conversation.get(
+                conversation_key(method, host, path, query, body)
+            )
+            if not candidates:
+                return Match(None, False, [])
+            best = _closest(body, candidates)
+            return Match(best, False, param_differences(body, best.body))
 
     def _take_turn(self, key: str, group: list[Exchange]) -> Exchange:
         turn = self._turns[key]
