@@ -47,6 +47,7 @@ __all__ = [
     "plot_metrics",
     "replay_speed",
     "run",
+    "save_csv",
     "select_providers",
     "style_results",
     "style_summary",
@@ -647,6 +648,20 @@ def to_frame(results: Iterable[Result]):
         frame[column] = frame[column].astype("float64")
     frame["truncated"] = frame["truncated"].astype("boolean")
     return frame
+
+
+def save_csv(frame, path: str | Path, *, encoding: str = "utf-8-sig") -> Path:
+    """Save ``frame`` as CSV (no index) atomically; returns the path.
+
+    ``utf-8-sig`` puts a BOM first so that Excel shows Korean correctly. The file is written next
+    to its target and renamed into place, so a failed write (a full disk) leaves the previous CSV
+    as it was instead of a truncated one. The folder is created if needed.
+    """
+    from .atomic import write_text_atomic
+
+    target = Path(path)
+    write_text_atomic(target, frame.to_csv(index=False, lineterminator="\n"), encoding=encoding)
+    return target
 
 
 def _label(provider: str) -> str:

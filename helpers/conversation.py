@@ -30,10 +30,12 @@ from __future__ import annotations
 import copy
 import json
 import os
-import tempfile
+import stat
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
+
+from .atomic import write_text_atomic
 
 __all__ = [
     "Conversation",
@@ -60,6 +62,50 @@ FILE_VERSION = 1
 
 class ConversationFileError(ValueError):
     """A conversation file that cannot be read back (corrupt JSON or wrong shape)."""
+
+
+def _os_error(error: OSError, message: str) -> OSError:
+    """The same kind of OSError (PermissionError, IsADirectoryError, ...) with a Korean message."""
+    try:
+        return type(error)(message)
+    except Exception:  # an OSError subclass with its own constructor
+        return OSError(message)
+
+
+def _os_reason(error: OSError) -> str:
+    return error.strerror or str(error) or type(error).__name__
+
+
+def _check_loaded_message(i: int, message: Message) -> str | None:
+    """What is wrong with one message of a loaded file, in Korean, or None.
+
+    The content rules are those the requests need: text (a string) or a list of content parts
+    (dicts with a string ``type``; a ``text`` part with a string ``text``). Only an assistant
+    message that carries ``tool_calls`` may have no content.
+    """
+    where = f"{i}번 메시지(role {message.get('role')!r})"
+    if "content" not in message or message["content"] is None:
+        if message.get("role") == "assistant" and message.get("tool_calls"):
+            return None
+        missing = "없습니다" if "content" not in message else "null입니다"
+        return f"{where}의 'content' 필드가 {missing}. 메시지마다 내용(문자열)이 있어야 합니다."
+    content = message["content"]
+    if isinstance(content, str):
+        return None
+    if not isinstance(content, list):
+        return (
+            f"{where}의 'content' 필드가 문자열이나 리스트가 아닙니다"
+            f"(받은 값: {content!r}, 자료형 {type(content).__name__})."
+        )
+    for j, part in enumerate(content):
+        if not isinstance(part, dict) or not isinstance(part.get("type"), str):
+            return (
+                f"{where}의 'content' {j}번 조각이 {{\"type\": ..., ...}} 모양의 dict가 아닙니다"
+                f"(받은 값: {part!r})."
+            )
+        if part["type"] == "text" and not isinstance(part.get("text"), str):
+            return f"{where}의 'content' {j}번 조각(type 'text')에 문자열 'text' 필드가 없습니다."
+    return None
 
 
 def count_tokens_default(messages: Sequence[Message]) -> int:
@@ -485,19 +531,36 @@ class Conversation:
         directory = path.parent if str(path.parent) else Path(".")
         if not directory.is_dir():
             raise FileNotFoundError(f"대화를 저장할 폴더가 없습니다: {directory}")
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+        if path.is_dir():
+            raise IsADirectoryError(
+                f"{path}은(는) 폴더입니다. 대화는 파일로 저장하므로 'chat.json'처럼 파일 이름까지 "
+                "적어 주세요."
+            )
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except FileNotFoundError:
-                pass
-            raise
+            read_only = path.exists() and not path.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP)
+        except OSError:
+            read_only = False
+        if read_only:
+            # Replacing it would succeed (only the folder must be writable) but defeat the intent.
+            raise PermissionError(
+                f"대화 파일 {path}이(가) 읽기 전용이라 덮어쓰지 않았습니다. 다른 이름으로 "
+                "저장하거나 파일의 읽기 전용 설정을 풀고 다시 저장하세요."
+            )
+        try:
+            write_text_atomic(path, data)
+        except PermissionError as e:
+            raise _os_error(
+                e,
+                f"{directory} 폴더에 쓸 권한이 없어 대화를 {path}에 저장하지 못했습니다"
+                f"({_os_reason(e)}). 기존 파일은 그대로 있습니다. 쓸 수 있는 폴더"
+                "(예: 노트북이 있는 폴더)에 저장하세요.",
+            ) from None
+        except OSError as e:
+            raise _os_error(
+                e,
+                f"대화를 {path}에 저장하지 못했습니다({_os_reason(e)}). 기존 파일은 그대로 "
+                "있습니다. 디스크 공간과 폴더의 쓰기 권한을 확인하고 다시 저장하세요.",
+            ) from None
 
     @classmethod
     def load(
@@ -513,6 +576,24 @@ class Conversation:
         except FileNotFoundError:
             raise FileNotFoundError(
                 f"대화 파일이 없습니다: {path}. 경로를 확인하거나 먼저 conv.save(...)로 저장하세요."
+            ) from None
+        except IsADirectoryError as e:
+            raise _os_error(
+                e,
+                f"{path}은(는) 폴더입니다. 그 안의 대화 파일 이름까지 적어 주세요"
+                "(예: Conversation.load('폴더/chat.json')).",
+            ) from None
+        except PermissionError as e:
+            raise _os_error(
+                e,
+                f"대화 파일 {path}을(를) 읽을 권한이 없습니다. 파일 권한을 확인하거나 읽을 수 "
+                "있는 위치로 복사한 뒤 불러오세요.",
+            ) from None
+        except OSError as e:
+            raise _os_error(
+                e,
+                f"대화 파일 {path}을(를) 읽지 못했습니다({_os_reason(e)}). 경로와 파일 상태를 "
+                "확인하세요.",
             ) from None
         except UnicodeDecodeError:
             raise ConversationFileError(
@@ -533,9 +614,18 @@ class Conversation:
             raise ConversationFileError(
                 f"지원하지 않는 대화 파일 버전입니다({data.get('version')!r}): {path}."
             )
+        messages = data.get("messages")
+        if isinstance(messages, list):
+            for i, message in enumerate(messages):
+                problem = _check_loaded_message(i, message) if isinstance(message, dict) else None
+                if problem:
+                    raise ConversationFileError(
+                        f"대화 파일의 내용이 올바르지 않습니다: {path}. {problem} "
+                        "파일은 그대로 두었습니다."
+                    )
         try:
             return cls.from_messages(
-                data.get("messages"),
+                messages,
                 budget=data.get("budget"),
                 keep_last_turns=data.get("keep_last_turns"),
                 count_tokens=count_tokens,

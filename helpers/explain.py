@@ -70,6 +70,18 @@ class Explanation:
         return str(self)
 
 
+# How to go on without a network: every lesson's parameters cell has MODE.
+_OFFLINE = (
+    ' 네트워크 없이 계속하려면 노트북 맨 위 매개변수 셀에서 MODE = "replay"로 바꾸고 '
+    "helpers.setup() 셀부터 다시 실행하세요(리플레이 모드는 인터넷이 필요 없습니다)."
+)
+_CONNECT_FAILED = (
+    "서버에 연결하지 못해 요청이 전달되지 않았습니다. 인터넷이 끊겼거나, 서버 주소를 찾지 "
+    "못했거나(DNS), 프록시·방화벽이 막았거나, 연결을 거부당했습니다. 요금은 들지 않습니다."
+)
+# Exceptions (anywhere in the cause chain) that mean no connection was made at all.
+_CONNECT_ERRORS = ("ConnectError", "ConnectionRefusedError", "gaierror")
+
 # kind -> (title, what happened, whose fault, what to do); {env}, {wait}, {sdk} are filled in.
 _TEXT: dict[str, tuple[str, str, str, str]] = {
     "missing_key": (
@@ -177,7 +189,8 @@ _TEXT: dict[str, tuple[str, str, str, str]] = {
         "연결 실패",
         "서버와 연결하지 못했거나, 서버가 답하기 전에 연결이 끊겼습니다.",
         "네트워크",
-        "인터넷 연결, 프록시·방화벽, base_url 주소를 확인하고 잠시 뒤 다시 보내세요.{sdk}",
+        "인터넷 연결, 프록시·방화벽(HTTPS_PROXY 등), base_url 주소를 확인하고 잠시 뒤 다시 "
+        "보내세요.{sdk}",
     ),
     "stream_cut": (
         "스트림 끊김",
@@ -244,21 +257,33 @@ def _provider_of(error: BaseException) -> str | None:
         return "anthropic"
     if "OPENAI_API_KEY" in text:
         return "openai"
-    url = ""
-    for source in (error, _response(error)):
-        try:
-            request = getattr(source, "request", None)
-        except Exception:  # httpx raises RuntimeError when no request was attached
-            request = None
-        if request is not None and getattr(request, "url", None) is not None:
-            url = str(request.url)
-            break
+    url = _url_of(error)
     for name, provider in PROVIDERS.items():
         if any(host in url for host in provider.hosts) or f"/{name}/" in url:
             return name
     if "/hf/" in url:
         return "huggingface"
     return None
+
+
+def _url_of(error: BaseException) -> str:
+    """The URL of the request that failed, or "" when the error carries none."""
+    for source in (error, _response(error)):
+        try:
+            request = getattr(source, "request", None)
+        except Exception:  # httpx raises RuntimeError when no request was attached
+            request = None
+        if request is not None and getattr(request, "url", None) is not None:
+            return str(request.url)
+    return ""
+
+
+def _to_replay_server(url: str) -> bool:
+    """Whether `url` is this process's replay server (then replay mode is already on)."""
+    from .replay import get_server
+
+    server = get_server(create=False)
+    return server is not None and bool(url) and url.startswith(server.url + "/")
 
 
 def _response(error: BaseException) -> Any:
@@ -398,6 +423,11 @@ def explain(error: BaseException) -> Explanation:
     )
     if kind in ("unknown", "replay_setup"):
         what = f"{what} {type(error).__name__}: {_short(str(error), 160)}"
+    if kind == "connection":
+        if {type(e).__name__ for e in _causes(error)} & set(_CONNECT_ERRORS):
+            what = _CONNECT_FAILED
+        if not _to_replay_server(_url_of(error)):
+            fix += _OFFLINE  # for a call to the replay server itself the hint is moot
     detail = ""
     if status is not None or kind in ("bad_request", "not_found"):
         detail = _short(_server_message(error))

@@ -11,12 +11,13 @@ earlier call changed.
 from __future__ import annotations
 
 import html
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .keys import KeyLookup, find_key
+from .keys import ColabSecrets, DotenvFile, KeyLookup, find_key, read_dotenv
 from .providers import PROVIDERS
 
 MODES = ("auto", "live", "replay", "record")
@@ -220,24 +221,57 @@ def _point_sdk(status: ProviderStatus, server: Any) -> None:
 SETTINGS = ("LLM_LAB_MODE", "LLM_LAB_REPLAY_SPEED", "LLM_LAB_REPLAY_STRICT")
 
 
-def _settings(start: Path | None) -> dict[str, str]:
-    """LLM_LAB_* settings: the environment first, then the nearest `.env`."""
+def _settings(dotenv: DotenvFile | None) -> dict[str, str]:
+    """LLM_LAB_* settings: the environment first, then the nearest `.env` (when it is read)."""
     found = {name: os.environ[name] for name in SETTINGS if os.environ.get(name)}
-    if len(found) < len(SETTINGS):
-        from .keys import find_dotenv
-
-        path = find_dotenv(start)
-        if path is not None:
-            try:
-                from dotenv import dotenv_values
-
-                values = dotenv_values(path)
-            except Exception:
-                values = {}  # find_key reports an unreadable .env; nothing to add here
-            for name in SETTINGS:
-                if name not in found and values.get(name):
-                    found[name] = str(values[name])
+    if dotenv is not None:
+        for name in SETTINGS:
+            if name not in found and dotenv.values.get(name):
+                found[name] = dotenv.values[name]
     return found
+
+
+def _speed(raw: Any, messages: list[str]) -> float:
+    """A replay speed >= 0; anything else (text, nan, inf) is reported and becomes 1."""
+    try:
+        speed = float(raw)
+    except (TypeError, ValueError):
+        messages.append(f"LLM_LAB_REPLAY_SPEED={raw!r}는 숫자가 아니어서 1로 둡니다.")
+        return 1.0
+    if not math.isfinite(speed):
+        messages.append(
+            f"재생 속도 {raw!r}는 쓸 수 없는 값(무한대·NaN)이어서 1로 둡니다. "
+            "0(기다리지 않음) 이상의 보통 숫자를 쓰세요."
+        )
+        return 1.0
+    return max(0.0, speed)
+
+
+PORT_SETTING = "LLM_LAB_REPLAY_PORT"
+
+
+def _start_server(messages: list[str]) -> Any:
+    """The replay server; a malformed LLM_LAB_REPLAY_PORT is reported and the default used."""
+    from .replay import DEFAULT_PORT, get_server
+
+    raw = os.environ.get(PORT_SETTING)
+    if raw is None or get_server(create=False) is not None:
+        return get_server()
+    try:
+        port = int(raw.strip())
+    except ValueError:
+        port = -1
+    if 0 <= port <= 65535:
+        return get_server()
+    messages.append(
+        f"{PORT_SETTING}={raw!r}는 0~65535 사이의 포트 번호가 아니어서 무시하고 "
+        f"기본 포트 {DEFAULT_PORT}를 씁니다."
+    )
+    os.environ.pop(PORT_SETTING)
+    try:
+        return get_server()
+    finally:
+        os.environ[PORT_SETTING] = raw
 
 
 def setup(
@@ -255,32 +289,36 @@ def setup(
     LLM_LAB_REPLAY_SPEED and LLM_LAB_REPLAY_STRICT when the arguments are not given.
     """
     global _last_status
-    settings = _settings(start)
+    dotenv = read_dotenv(start)
+    settings = _settings(dotenv)
     if mode is None or (isinstance(mode, str) and mode.strip().lower() == "auto"):
         # "auto" is every notebook's default, so an instructor's or CI's LLM_LAB_MODE wins over it.
         mode = settings.get("LLM_LAB_MODE") or "auto"
     wanted, messages = _parse_modes(mode)
-    if speed is None:
-        raw_speed = settings.get("LLM_LAB_REPLAY_SPEED") or "1"
-        try:
-            speed = max(0.0, float(raw_speed))
-        except ValueError:
-            messages.append(f"LLM_LAB_REPLAY_SPEED={raw_speed!r}는 숫자가 아니어서 1로 둡니다.")
-            speed = 1.0
+    if dotenv is not None:
+        messages.extend(dotenv.problems)
+    speed = _speed(
+        settings.get("LLM_LAB_REPLAY_SPEED") or "1" if speed is None else speed, messages
+    )
     if strict is None:
         strict = (settings.get("LLM_LAB_REPLAY_STRICT") or "").strip().lower() in _TRUE
     for name in list(_saved_env):
         _restore_env(
             name
         )  # undo an earlier setup() first, so keys are looked up as the learner left them
-    statuses = {
-        name: _resolve(name, wanted[name], find_key(p, start)) for name, p in PROVIDERS.items()
-    }
+    colab = ColabSecrets()
+    statuses = {}
+    for name, provider in PROVIDERS.items():
+        if wanted[name] == "replay":
+            # Replay needs no key: none is looked up, so no .env path or Colab prompt appears.
+            statuses[name] = _resolve(name, "replay", KeyLookup(provider=name))
+        else:
+            key = find_key(provider, start, dotenv=dotenv, colab=colab)
+            statuses[name] = _resolve(name, wanted[name], key)
+    messages.extend(colab.notes)
     server = None
     if any(st.mode != "live" for st in statuses.values()):
-        from .replay import get_server
-
-        server = get_server()
+        server = _start_server(messages)
         server.speed, server.strict = speed, strict
         server.modes = {name: st.mode for name, st in statuses.items() if st.mode != "live"}
         record_dir = os.environ.get("LLM_LAB_RECORD_DIR")

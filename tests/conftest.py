@@ -28,6 +28,8 @@ PROVIDER_ENV = (
     "LLM_LAB_CAPTURE",
     "LLM_LAB_RECORD_DIR",
     "LLM_LAB_FIXTURES",
+    "LLM_LAB_DOTENV",
+    "LLM_LAB_REPLAY_PORT",
 )
 
 # The installed SDKs' model and deprecation lists as the lock pins them (`make lock` rewrites it).

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -489,3 +491,86 @@ def test_load_non_utf8_file_is_a_korean_error(tmp_path):
     with pytest.raises(ConversationFileError, match="UTF-8"):
         Conversation.load(path)
     assert path.read_bytes() == b"\xff\xfe\x00garbage"
+
+
+# --- loading a hand-edited or damaged file: Korean errors naming file, message and field ------
+
+
+def _saved(tmp_path, messages):
+    path = tmp_path / "chat.json"
+    data = {"format": "llm-api-lab/conversation", "version": 1, "messages": messages}
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("message", "field"),
+    [
+        ({"role": "user"}, "'content' 필드가 없습니다"),
+        ({"role": "user", "content": 5}, "문자열이나 리스트가 아닙니다"),
+        ({"role": "assistant", "content": None}, "null입니다"),
+        ({"role": "user", "content": [5]}, "0번 조각"),
+        ({"role": "user", "content": [{"type": "text"}]}, "'text' 필드"),
+    ],
+)
+def test_load_refuses_messages_without_usable_content(tmp_path, message, field):
+    path = _saved(tmp_path, [{"role": "system", "content": "s"}, message])
+    with pytest.raises(ConversationFileError) as caught:
+        Conversation.load(path)
+    text = str(caught.value)
+    assert str(path) in text and "1번 메시지" in text and field in text
+
+
+def test_load_accepts_tool_calls_and_content_parts(tmp_path):
+    messages = [
+        {"role": "user", "content": [{"type": "text", "text": "날씨?"}]},
+        {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "type": "function"}]},
+    ]
+    assert len(Conversation.load(_saved(tmp_path, messages)).messages) == 2
+
+
+def test_load_a_folder_is_a_korean_error(tmp_path):
+    with pytest.raises(IsADirectoryError, match="폴더입니다") as caught:
+        Conversation.load(tmp_path)
+    assert str(tmp_path) in str(caught.value)
+
+
+def test_load_an_unreadable_file_is_a_korean_error(tmp_path, monkeypatch):
+    path = _saved(tmp_path, [])
+
+    def denied(self, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "read_text", denied)
+    with pytest.raises(PermissionError, match="읽을 권한이 없습니다") as caught:
+        Conversation.load(path)
+    assert str(path) in str(caught.value)
+
+
+def test_save_over_a_read_only_file_is_refused_and_keeps_it(tmp_path):
+    path = tmp_path / "chat.json"
+    Conversation("s").save(path)
+    before = path.read_bytes()
+    path.chmod(0o444)
+    try:
+        conv = Conversation("s")
+        conv.add_user("새 내용")
+        with pytest.raises(PermissionError, match="읽기 전용") as caught:
+            conv.save(path)
+        assert str(path) in str(caught.value) and path.read_bytes() == before
+    finally:
+        path.chmod(0o644)
+
+
+def test_save_into_a_read_only_folder_or_onto_a_folder_is_korean(tmp_path, monkeypatch):
+    with pytest.raises(IsADirectoryError, match="폴더입니다"):
+        Conversation("s").save(tmp_path)
+
+    def denied(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkstemp", denied)  # what a read-only folder does
+    with pytest.raises(PermissionError, match="쓸 권한이 없어") as caught:
+        Conversation("s").save(tmp_path / "chat.json")
+    assert str(tmp_path / "chat.json") in str(caught.value)
+    assert list(tmp_path.iterdir()) == []

@@ -14,6 +14,12 @@ OPENAI = PROVIDERS["openai"]
 KEY = "sk-" + "k" * 40
 
 
+@pytest.fixture(autouse=True)
+def _dotenv_lookup_on(monkeypatch):
+    """These tests read `.env` files: a keyless runner's LLM_LAB_DOTENV=0 must not leak in."""
+    monkeypatch.delenv("LLM_LAB_DOTENV", raising=False)
+
+
 def test_environment_wins(clean_env, monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", KEY)
     (clean_env / ".env").write_text("OPENAI_API_KEY=sk-" + "d" * 40)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from threading import Thread
 
@@ -64,6 +65,15 @@ class FakeUpstream(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
 
+def wait_until_saved(server: ReplayServer, seconds: float = 5.0) -> None:
+    """A recording is saved just after its answer went out; wait (boundedly) for every save."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if all(r.fixture or r.note or r.status >= 400 for r in server.requests_for()):
+            return
+        time.sleep(0.02)
+
+
 @pytest.fixture
 def upstream():
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), FakeUpstream)
@@ -87,6 +97,7 @@ def test_record_forwards_saves_and_scrubs(tmp_path, upstream):
             model="gpt-5.4-mini", messages=QUESTION, stream=True
         )
         assert "".join(c.choices[0].delta.content or "" for c in chunks) == "안녕하세요"
+        wait_until_saved(server)
     finally:
         server.close()
 

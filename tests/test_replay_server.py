@@ -214,7 +214,7 @@ def test_server_survives_malformed_requests_disconnects_and_load(fixture_dir, ma
     # A client that hangs up mid-stream must not take the server down.
     with socket.create_connection(("127.0.0.1", server.port)) as sock:
         body = json.dumps(chat_body(stream=True)).encode()
-        head = f"POST /openai/v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: {len(body)}\r\n\r\n"
+        head = f"POST /openai/v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nContent-Length: {len(body)}\r\n\r\n"
         sock.sendall(head.encode() + body)
         assert sock.recv(64).startswith(b"HTTP/1.1 200")
 

@@ -14,6 +14,12 @@ FAKE_OPENAI_KEY = "sk-" + "t" * 30  # shaped like a key only inside this test pr
 FAKE_HF_KEY = "hf_" + "t" * 34
 
 
+@pytest.fixture(autouse=True)
+def _dotenv_lookup_on(monkeypatch):
+    """These tests read `.env` files: a keyless runner's LLM_LAB_DOTENV=0 must not leak in."""
+    monkeypatch.delenv("LLM_LAB_DOTENV", raising=False)
+
+
 def test_auto_without_keys_replays_every_provider(clean_env):
     status = helpers.setup(quiet=True)
     assert {name: status.mode(name) for name in PROVIDERS} == dict.fromkeys(PROVIDERS, "replay")

@@ -65,6 +65,7 @@ def test_replay_env_has_no_keys_and_replays_without_delay() -> None:
         "LLM_LAB_MODE": "replay",
         "LLM_LAB_REPLAY_SPEED": "0",
         "LLM_LAB_REPLAY_STRICT": "1",
+        "LLM_LAB_DOTENV": "0",
     }
     assert "LLM_LAB_REPLAY_STRICT" not in replay_env(base, strict=False)
     assert base["OPENAI_API_KEY"] == "x", "the caller's mapping is not modified"
@@ -474,3 +475,179 @@ def test_an_html_only_change_is_taken(tmp_path: Path) -> None:
 
     assert reads_the_same(shown("<td>0.41</td>"), shown("<td>0.58</td>"))
     assert not reads_the_same(shown("<th>모델</th><td>a</td>"), shown("<td>a</td>"))
+
+
+# ---------------------------------------------------------------------------------------------
+# run_series for instructors: replay settings, unknown parameters, the output folder
+# ---------------------------------------------------------------------------------------------
+
+
+def one_lesson_series(tmp_path: Path, monkeypatch, *sources: str) -> Lesson:
+    """A series of one lesson, ``05_x.ipynb`` in ``tmp_path/notebooks``, whose first cell is
+    the ``parameters`` cell."""
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    nb = notebook(*sources)
+    nb.cells[0].metadata["tags"] = ["parameters"]
+    lesson = Lesson("05", "05_x.ipynb", "x", "y", 1)
+    nbformat.write(nb, str(folder / lesson.file))
+    monkeypatch.setattr(run_series, "NOTEBOOKS", folder)
+    monkeypatch.setattr(run_series, "load_lessons", lambda: [lesson])
+    return lesson
+
+
+def test_kernel_environment_keeps_the_callers_replay_settings() -> None:
+    caller = {
+        "PATH": "/usr/bin",
+        "OPENAI_API_KEY": "sk-test",
+        "HF_TOKEN": "hf_test",
+        "LLM_LAB_REPLAY_STRICT": "1",
+        "LLM_LAB_REPLAY_SPEED": "0.5",
+    }
+    env = run_series.kernel_environment("replay", caller)
+    assert env["LLM_LAB_REPLAY_STRICT"] == "1" and env["LLM_LAB_REPLAY_SPEED"] == "0.5"
+    assert env["LLM_LAB_MODE"] == "replay" and env["PATH"] == "/usr/bin"
+    assert "OPENAI_API_KEY" not in env and "HF_TOKEN" not in env
+    plain = run_series.kernel_environment("replay", {"PATH": "/usr/bin"})
+    assert plain["LLM_LAB_REPLAY_SPEED"] == "0" and "LLM_LAB_REPLAY_STRICT" not in plain
+    live = run_series.kernel_environment("live", caller)
+    assert live["LLM_LAB_MODE"] == "live" and live["OPENAI_API_KEY"] == "sk-test"
+
+
+def test_strict_replay_reaches_the_kernels_and_is_shown(tmp_path, monkeypatch, capsys) -> None:
+    """``LLM_LAB_REPLAY_STRICT=1 make run`` used to be dropped by an ``os.environ.clear()``."""
+    lesson = one_lesson_series(tmp_path, monkeypatch, "MODE = 'auto'")
+    monkeypatch.setenv("LLM_LAB_REPLAY_STRICT", "1")
+    monkeypatch.setenv("LLM_LAB_REPLAY_SPEED", "0.25")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-never-seen")
+    seen: dict[str, str] = {}
+
+    def fake_run(lesson_, out_dir, parameters, notebooks=None):
+        seen.update(os.environ)
+        return run_series.Row(lesson_, "ok", 0.1, {"openai": "replay"})
+
+    monkeypatch.setattr(run_series, "run_lesson", fake_run)
+    assert run_series.main(["--out", str(tmp_path / "build")]) == 0
+    assert seen["LLM_LAB_REPLAY_STRICT"] == "1"
+    assert seen["LLM_LAB_REPLAY_SPEED"] == "0.25"
+    assert seen["LLM_LAB_MODE"] == "replay" and "PATH" in seen
+    assert "OPENAI_API_KEY" not in seen
+    out = capsys.readouterr().out
+    assert out.count("LLM_LAB_REPLAY_STRICT=1, LLM_LAB_REPLAY_SPEED=0.25") == 2  # header, table
+    assert lesson.file in out
+    assert os.environ["OPENAI_API_KEY"] == "sk-never-seen"  # the caller's environment is back
+
+
+def test_strict_replay_setting_reaches_a_real_kernel(tmp_path, monkeypatch) -> None:
+    """End to end: the kernel really gets the caller's strict setting."""
+    one_lesson_series(
+        tmp_path,
+        monkeypatch,
+        "MODE = 'auto'",
+        "import os\nassert os.environ.get('LLM_LAB_REPLAY_STRICT') == '1', 'not strict'",
+    )
+    monkeypatch.setenv("LLM_LAB_REPLAY_STRICT", "1")
+    assert run_series.main(["--out", str(tmp_path / "build")]) == 0
+
+
+def test_a_parameter_the_lesson_lacks_is_named_in_a_warning(tmp_path, monkeypatch, capsys):
+    lesson = one_lesson_series(tmp_path, monkeypatch, "MODE = 'auto'\nOPENAI_MODEL = 'gpt-x'")
+    assert run_series.unknown_parameters(
+        lesson, {"MODE": "replay", "OPENAI_MODLE": "y"}, tmp_path / "notebooks"
+    ) == ["OPENAI_MODLE"]
+    monkeypatch.setattr(
+        run_series, "run_lesson", lambda les, *a, **k: run_series.Row(les, "ok", 0.1)
+    )
+    code = run_series.main(
+        ["-p", "OPENAI_MODLE", "gpt-5.4", "-p", "OPENAI_MODEL", "gpt-5.4", "--out", str(tmp_path)]
+    )
+    assert code == 0
+    err = capsys.readouterr().err
+    assert "경고" in err and lesson.file in err and "OPENAI_MODLE" in err
+    assert "OPENAI_MODEL," not in err and "OPENAI_MODEL이" not in err
+
+
+def test_no_warning_when_every_parameter_is_declared(tmp_path, monkeypatch, capsys) -> None:
+    one_lesson_series(tmp_path, monkeypatch, "MODE = 'auto'\nOPENAI_MODEL = 'gpt-x'")
+    monkeypatch.setattr(
+        run_series, "run_lesson", lambda les, *a, **k: run_series.Row(les, "ok", 0.1)
+    )
+    assert run_series.main(["-p", "OPENAI_MODEL", "gpt-5.4", "--out", str(tmp_path)]) == 0
+    assert "경고" not in capsys.readouterr().err
+
+
+def test_an_output_folder_that_cannot_be_created_still_prints_the_table(
+    tmp_path, monkeypatch, capsys
+) -> None:
+    lesson = one_lesson_series(tmp_path, monkeypatch, "MODE = 'auto'")
+    blocker = tmp_path / "build"
+    blocker.write_text("a file where the folder should be", encoding="utf-8")
+    assert run_series.main(["--out", str(blocker / "sub")]) == 1
+    captured = capsys.readouterr()
+    assert "결과 폴더" in captured.err and "만들 수 없습니다" in captured.err
+    assert "번호 No." in captured.out and lesson.file in captured.out  # the table
+    assert "실패 failed" in captured.out
+
+
+def test_a_read_only_output_folder_is_a_korean_message(tmp_path, monkeypatch, capsys) -> None:
+    one_lesson_series(tmp_path, monkeypatch, "MODE = 'auto'")
+    out = tmp_path / "build"
+    out.mkdir()
+
+    def read_only(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(out))
+
+    monkeypatch.setattr(run_series.tempfile, "TemporaryFile", read_only)
+    assert run_series.main(["--out", str(out)]) == 1
+    captured = capsys.readouterr()
+    assert "쓸 수 없습니다" in captured.err and "Permission denied" not in captured.out
+    assert "번호 No." in captured.out
+
+
+@pytest.mark.skipif(
+    sys.platform == "win32" or os.geteuid() == 0, reason="root ignores permission bits"
+)
+def test_a_really_read_only_output_folder(tmp_path, monkeypatch, capsys) -> None:
+    one_lesson_series(tmp_path, monkeypatch, "MODE = 'auto'")
+    out = tmp_path / "build"
+    out.mkdir()
+    out.chmod(0o555)
+    try:
+        assert run_series.main(["--out", str(out)]) == 1
+    finally:
+        out.chmod(0o755)
+    captured = capsys.readouterr()
+    assert "쓸 수 없습니다" in captured.err and "번호 No." in captured.out
+
+
+def test_run_lesson_turns_a_permission_error_into_korean(tmp_path, monkeypatch) -> None:
+    import papermill
+
+    lesson = one_lesson_series(tmp_path, monkeypatch, "MODE = 'auto'")
+    target = tmp_path / "build" / lesson.file
+
+    def denied(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(target))
+
+    monkeypatch.setattr(papermill, "execute_notebook", denied)
+    row = run_series.run_lesson(lesson, tmp_path / "build", {}, tmp_path / "notebooks")
+    assert row.status == "failed"
+    assert "권한이 없습니다" in row.error and str(target) in row.error
+    assert "PermissionError" not in row.error
+
+
+def test_each_lesson_runs_in_its_own_folder_so_the_repository_dotenv_is_found(
+    tmp_path, monkeypatch
+) -> None:
+    """papermill's default cwd is the caller's; run_series passes the notebook's folder."""
+    (tmp_path / ".env").write_text("LLM_LAB_TEST=1\n", encoding="utf-8")
+    lesson = one_lesson_series(
+        tmp_path,
+        monkeypatch,
+        "MODE = 'auto'",
+        f"from pathlib import Path\nassert (Path.cwd().parent / '.env').exists()\n"
+        f"assert Path.cwd() == Path({str(tmp_path / 'notebooks')!r})",
+    )
+    monkeypatch.chdir(tmp_path.parent)
+    row = run_series.run_lesson(lesson, tmp_path / "build", {}, tmp_path / "notebooks")
+    assert row.ok, row.error

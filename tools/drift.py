@@ -351,16 +351,14 @@ def dump_json(data: Any) -> str:
 
 
 def write_text_atomic(path: Path, text: str) -> None:
-    """Write next to the target, then rename, so a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write next to the target, then rename, so a reader never sees half a file.
+
+    The shared `helpers.atomic` does it; it and `helpers/__init__.py` import only the standard
+    library, so this stays safe in a half-installed venv.
+    """
+    from helpers.atomic import write_text_atomic as _write
+
+    _write(path, text)
 
 
 # --------------------------------------------------------------------------------------------
@@ -504,9 +502,9 @@ def past_shutdown(
 def keyless_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
     """No API keys, strict replay at speed 0, and ``tools`` importable from the repository root.
 
-    ``helpers`` also reads keys and ``LLM_LAB_*`` settings from a ``.env`` found upward from the
-    notebook's folder; the environment wins for the settings, but there is no switch that turns
-    the ``.env`` lookup off, so ``report`` warns when such a file exists.
+    ``LLM_LAB_DOTENV=0`` stops ``helpers`` from reading keys and settings from a ``.env`` found
+    upward from the notebook's folder (``report`` still mentions such a file: an older checkout of
+    helpers in the drift venv would not know the switch).
     """
     env = dict(os.environ if base is None else base)
     for name in (*KEY_VARIABLES, *STRAY_VARIABLES):
@@ -514,6 +512,7 @@ def keyless_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
     env["LLM_LAB_MODE"] = "replay"
     env["LLM_LAB_REPLAY_STRICT"] = "1"
     env["LLM_LAB_REPLAY_SPEED"] = "0"
+    env["LLM_LAB_DOTENV"] = "0"
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"

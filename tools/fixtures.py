@@ -9,6 +9,11 @@ The source of truth for authored fixtures is `tools/fixture_specs/<notebook>.yam
 a request exactly as the SDK sent it (written by `capture`) and the answer a human wrote for it.
 `build` turns each entry into `helpers/fixtures/<notebook>/<name>.json`; nobody edits those by hand.
 A multi-turn lesson converges in a few rounds: capture, answer the new TODO entries, build, repeat.
+
+A spec is checked as a whole before any fixture is touched: an empty file (what an interrupted
+save leaves), YAML that does not parse, entries without `name` or `request`, or fields of the
+wrong type stop `build`, `capture` and `check` with a Korean message naming the file, the entry
+and the field, and exit status 2. Specs are written atomically (`helpers.atomic`).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from typing import Any
 
 import yaml
 
+from helpers.atomic import write_text_atomic
 from helpers.replay.builder import SpecError, build_exchange
 from helpers.replay.fixture import dump_file, load_file
 from helpers.replay.store import exact_key
@@ -57,16 +63,153 @@ def notebook_for(number: str) -> Path:
     return matches[0]
 
 
-def load_spec(path: Path) -> list[dict[str, Any]]:
+class SpecFileError(ValueError):
+    """A spec file that cannot be used; the message is Korean and names file, entry and field."""
+
+
+REQUEST_FIELDS = {
+    "method": (str, True),
+    "host": (str, True),
+    "path": (str, True),
+    "query": (str, False),
+    "provider": (str, False),
+    "body": ((dict, type(None)), False),
+}
+ENTRY_FIELDS = {"status": int, "headers": dict, "timing": dict, "usage": dict}
+_TYPE_NAMES = {str: "문자열", int: "정수", dict: "매핑(키: 값)", list: "목록"}
+
+
+def _rel(path: Path) -> str:
+    try:
+        return str(path.relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
+def _type_name(kind: type | tuple[type, ...]) -> str:
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    return " 또는 ".join(_TYPE_NAMES.get(k, "null") for k in kinds)
+
+
+def _entry_label(index: int, entry: Any) -> str:
+    name = entry.get("name") if isinstance(entry, dict) else None
+    label = f"항목 {index}번"
+    return f"{label}({name})" if isinstance(name, str) and name else label
+
+
+def validate_spec(data: Any, where: str) -> list[dict[str, Any]]:
+    """The entries of a parsed spec, or `SpecFileError` naming the first problem found."""
+    if data is None:
+        raise SpecFileError(
+            f"{where}: spec 파일이 비어 있습니다. 저장이 중간에 끊긴 것일 수 있습니다. "
+            "git으로 되살리거나(git restore), 파일을 지우고 capture를 다시 실행하세요."
+        )
+    if not isinstance(data, list):
+        raise SpecFileError(
+            f"{where}: spec의 맨 위는 항목 목록(- name: ...)이어야 합니다. "
+            f"받은 값의 형식: {type(data).__name__}"
+        )
+    seen: dict[str, int] = {}
+    for index, entry in enumerate(data, start=1):
+        label = f"{where}: {_entry_label(index, entry)}"
+        if not isinstance(entry, dict):
+            raise SpecFileError(
+                f"{label}: 항목은 name, request, answer를 가진 매핑이어야 합니다. "
+                f"받은 값: {entry!r}"[:300]
+            )
+        name = entry.get("name")
+        if name is None:
+            raise SpecFileError(f"{label}: name(픽스처 이름)이 없습니다.")
+        if not isinstance(name, str) or not name.strip():
+            raise SpecFileError(f"{label}: name은 비어 있지 않은 문자열이어야 합니다: {name!r}")
+        if "/" in name or "\\" in name or name.startswith("."):
+            raise SpecFileError(
+                f"{label}: name은 파일 이름이 되므로 '/', '\\'를 넣거나 '.'으로 시작할 수 "
+                f"없습니다: {name!r}"
+            )
+        if name in seen:
+            raise SpecFileError(
+                f"{label}: name {name!r}이(가) 항목 {seen[name]}번과 겹칩니다. "
+                "픽스처 파일 하나를 두 항목이 덮어쓰게 됩니다."
+            )
+        seen[name] = index
+        request = entry.get("request")
+        if request is None:
+            raise SpecFileError(f"{label}: request(SDK가 보낸 요청)가 없습니다.")
+        if not isinstance(request, dict):
+            raise SpecFileError(
+                f"{label}: request는 매핑이어야 합니다. 받은 값의 형식: {type(request).__name__}"
+            )
+        for field, (kind, required) in REQUEST_FIELDS.items():
+            if field not in request:
+                if required:
+                    raise SpecFileError(f"{label}: request.{field}가 없습니다.")
+                continue
+            if not isinstance(request[field], kind):
+                raise SpecFileError(
+                    f"{label}: request.{field}는 {_type_name(kind)}이어야 합니다. "
+                    f"받은 값: {request[field]!r}"[:300]
+                )
+        for field, kind in ENTRY_FIELDS.items():
+            value = entry.get(field)
+            if field in entry and (not isinstance(value, kind) or isinstance(value, bool)):
+                raise SpecFileError(
+                    f"{label}: {field}는 {_type_name(kind)}이어야 합니다. 받은 값: {value!r}"[:300]
+                )
+    return data
+
+
+def read_spec(path: Path, *, missing_ok: bool = True) -> list[dict[str, Any]]:
+    """Parse and validate one spec file; a missing file is an empty spec when ``missing_ok``."""
+    where = _rel(path)
     if not path.exists():
-        return []
-    return yaml.safe_load(path.read_text(encoding="utf-8")) or []
+        if missing_ok:
+            return []
+        raise SpecFileError(
+            f"{where}: spec 파일이 없습니다. 먼저 `python -m tools.fixtures capture <번호>`로 "
+            "요청을 모으세요."
+        )
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecFileError(f"{where}: spec 파일을 읽지 못했습니다: {exc}") from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        place = f" ({mark.line + 1}번째 줄, {mark.column + 1}번째 칸)" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise SpecFileError(f"{where}{place}: YAML 문법 오류입니다: {problem}") from exc
+    return validate_spec(data, where)
+
+
+def load_spec(path: Path) -> list[dict[str, Any]]:
+    """The validated entries of a spec (``[]`` if there is no file); raises `SpecFileError`."""
+    return read_spec(path)
 
 
 def save_spec(path: Path, entries: list[dict[str, Any]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write a spec atomically: a failed write leaves the previous spec as it was."""
     text = yaml.dump(entries, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
-    path.write_text(text, encoding="utf-8")
+    write_text_atomic(path, text)
+
+
+def build_entry(entry: dict[str, Any], where: str, index: int, today: str | None):
+    """`build_exchange` for one validated entry.
+
+    `SpecError` (an unfinished answer) passes through; any other failure of the builder on a
+    malformed field becomes a `SpecFileError` naming the entry.
+    """
+    try:
+        return build_exchange(entry["request"], entry, today=today or date.today().isoformat())
+    except SpecError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        detail = f"필드 {exc.args[0]!r}가 없습니다" if isinstance(exc, KeyError) else str(exc)
+        raise SpecFileError(
+            f"{where}: {_entry_label(index, entry)}: 응답을 만들 수 없습니다 "
+            f"({type(exc).__name__}: {detail})"[:400]
+        ) from exc
 
 
 def _request_key(request: dict[str, Any]) -> str:
@@ -117,6 +260,11 @@ def run_notebook(notebook: Path, env: dict[str, str], allow_errors: bool) -> lis
 def capture(number: str) -> int:
     notebook = notebook_for(number)
     spec_path = SPECS / f"{notebook.stem}.yaml"
+    try:
+        old = load_spec(spec_path)  # before the run: a broken spec must not be overwritten
+    except SpecFileError as exc:
+        print(f"오류: {exc}", file=sys.stderr)
+        return 2
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "capture.jsonl"
         log.touch()
@@ -128,7 +276,6 @@ def capture(number: str) -> int:
         }
         errors = run_notebook(notebook, env, allow_errors=True)
         captured = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
-    old = load_spec(spec_path)
     pool: dict[str, list[dict[str, Any]]] = {}
     for entry in old:
         pool.setdefault(_request_key(entry["request"]), []).append(entry)
@@ -169,17 +316,23 @@ def capture(number: str) -> int:
 
 def build(number: str, today: str | None = None) -> int:
     notebook = notebook_for(number)
-    entries = load_spec(SPECS / f"{notebook.stem}.yaml")
+    spec_path = SPECS / f"{notebook.stem}.yaml"
     out_dir = FIXTURES / notebook.stem
     todo, written = [], set()
-    for entry in entries:
-        try:
-            exchange = build_exchange(
-                entry["request"], entry, today=today or date.today().isoformat()
-            )
-        except SpecError as exc:
-            todo.append(f"{entry['name']}: {exc}")
-            continue
+    # Everything is built before anything is written: a broken spec leaves the fixtures alone.
+    built = []
+    try:
+        entries = read_spec(spec_path, missing_ok=False)
+        for index, entry in enumerate(entries, start=1):
+            try:
+                built.append((entry, build_entry(entry, _rel(spec_path), index, today)))
+            except SpecError as exc:
+                todo.append(f"{entry['name']}: {exc}")
+    except SpecFileError as exc:
+        print(f"오류: {exc}", file=sys.stderr)
+        print("픽스처는 하나도 바꾸지 않았습니다.", file=sys.stderr)
+        return 2
+    for entry, exchange in built:
         target = out_dir / f"{entry['name']}.json"
         if target.exists():
             previous = load_file(target)
@@ -221,32 +374,45 @@ def record(number: str) -> int:
 
 
 def check() -> int:
-    """Every spec builds, and the committed fixtures are exactly what it builds."""
-    problems = []
+    """Every spec builds, and the committed fixtures are exactly what it builds.
+
+    Exit status 1 for fixtures that differ from their specs, 2 when a spec itself is broken.
+    """
+    problems, broken = [], False
     for spec_path in sorted(SPECS.glob("*.yaml")):
         out_dir = FIXTURES / spec_path.stem
-        for entry in load_spec(spec_path):
+        try:
+            entries = load_spec(spec_path)
+        except SpecFileError as exc:
+            problems.append(f"오류: {exc}")
+            broken = True
+            continue
+        for index, entry in enumerate(entries, start=1):
             target = out_dir / f"{entry['name']}.json"
             if not target.exists():
-                problems.append(f"{target.relative_to(ROOT)} 없음 (make fixtures)")
+                problems.append(f"{_rel(target)} 없음 (make fixtures)")
                 continue
             committed = load_file(target)
             if committed.origin == "recorded":
                 continue
             try:
-                built = build_exchange(
-                    entry["request"], entry, today=committed.meta.get("authored")
+                built = build_entry(
+                    entry, _rel(spec_path), index, committed.meta.get("authored") or None
                 )
             except SpecError as exc:
                 problems.append(f"{spec_path.name}:{entry['name']}: {exc}")
                 continue
+            except SpecFileError as exc:
+                problems.append(f"오류: {exc}")
+                broken = True
+                continue
             if built.to_json() != committed.to_json():
-                problems.append(
-                    f"{target.relative_to(ROOT)}가 spec과 다릅니다 (빌드를 다시 하세요)"
-                )
+                problems.append(f"{_rel(target)}가 spec과 다릅니다 (빌드를 다시 하세요)")
     problems.extend(collisions(FIXTURES))
     for line in problems:
         print(line)
+    if broken:
+        return 2
     return 1 if problems else 0
 
 

@@ -180,6 +180,8 @@ def select(lessons: list[Lesson], wanted: str | None) -> list[Lesson]:
 def replay_env(base: Mapping[str, str] | None = None, *, strict: bool = True) -> dict[str, str]:
     """Environment for a keyless replay run: no API keys, replay mode, no delay.
 
+    ``LLM_LAB_DOTENV=0`` makes ``helpers`` ignore any ``.env`` above the notebooks and Colab
+    secrets, so a maintainer's own keys and settings never reach a keyless run or its outputs.
     ``strict=True`` also makes an unmatched request an error; ``strict=False`` leaves
     ``LLM_LAB_REPLAY_STRICT`` as the caller has it.
 
@@ -188,6 +190,7 @@ def replay_env(base: Mapping[str, str] | None = None, *, strict: bool = True) ->
     env = dict(os.environ if base is None else base)
     for name in KEY_VARIABLES:
         env.pop(name, None)
+    env["LLM_LAB_DOTENV"] = "0"
     env["LLM_LAB_MODE"] = "replay"
     env["LLM_LAB_REPLAY_SPEED"] = "0"
     if strict:

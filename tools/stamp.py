@@ -226,8 +226,14 @@ def read_notebook(path: Path):
 
 
 def write_notebook(nb, path: Path) -> None:
-    """Write as Jupyter does: indent 1, sorted keys, Korean kept readable, final newline."""
-    nbformat.write(nb, str(path))
+    """Write as Jupyter does: indent 1, sorted keys, Korean kept readable, final newline.
+
+    Atomic: a failed write (a full disk) leaves the notebook as it was.
+    """
+    from helpers.atomic import write_text_atomic
+
+    text = nbformat.writes(nb)
+    write_text_atomic(path, text if text.endswith("\n") else text + "\n")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .faults import Fault
-    from .server import ReplayServer, RequestRecord
+    from .server import ReplayServer, RequestLog
 
 _server: ReplayServer | None = None
 _lock = threading.Lock()
@@ -80,8 +80,12 @@ def fault(kind: str, provider: str | None = None, times: int = 1, **options: Any
                 server.faults._faults.remove(injected)
 
 
-def requests_seen(provider: str | None = None) -> list[RequestRecord]:
-    """Requests the replay server received so far (to count an SDK's retries, for example)."""
+def requests_seen(provider: str | None = None) -> RequestLog:
+    """Requests the replay server received so far (to count an SDK's retries, for example).
+
+    The server keeps the last 1000 records, but `len()` counts every request, so
+    ``mark = len(requests_seen(p))`` … ``requests_seen(p)[mark:]`` stays right in a long session.
+    """
     return _require_server().requests_for(provider)
 
 

@@ -12,11 +12,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-ORIGINS = ("recorded", "authored")
+from .validate import MAX_DEPTH, MAX_FILE_BYTES, ORIGINS, FixtureProblem, validate_fixture
+
+__all__ = ["ORIGINS", "Exchange", "FixtureError", "dump_file", "load_file", "parse_exchange"]
+
+SKIPPED = "이 파일은 건너뜁니다"
 
 
 class FixtureError(ValueError):
-    """A fixture file that cannot be used; the message is Korean and names the file."""
+    """A fixture file that cannot be used; the message is Korean and names the file and field."""
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass
@@ -84,50 +92,57 @@ class Exchange:
 
 
 def parse_exchange(data: Any, source: Path | None = None) -> Exchange:
+    """An `Exchange` from a fixture's JSON, after `validate_fixture` has checked every field."""
     where = f"픽스처 {source}" if source else "픽스처"
     try:
-        request, response = data["request"], data["response"]
-        origin = data["origin"]
-        if origin not in ORIGINS:
-            raise FixtureError(f"{where}: origin은 {ORIGINS} 중 하나여야 합니다(지금: {origin!r}).")
-        has_body, has_events = "body" in response, "events" in response
-        if has_body == has_events:
-            raise FixtureError(f"{where}: response에는 body와 events 중 하나만 있어야 합니다.")
-        events = None
-        if has_events:
-            events = [(float(delay), str(text)) for delay, text in response["events"]]
-        return Exchange(
-            name=str(data["name"]),
-            provider=str(data["provider"]),
-            origin=origin,
-            method=str(request["method"]).upper(),
-            host=str(request["host"]).lower(),
-            path=str(request["path"]),
-            query=str(request.get("query", "")),
-            body=request.get("body"),
-            status=int(response["status"]),
-            headers={str(k).lower(): str(v) for k, v in response.get("headers", {}).items()},
-            response_body=response.get("body"),
-            events=events,
-            meta=dict(data.get("meta", {})),
-            source=source,
-            delay=0.0 if has_events else max(0.0, float(response.get("delay", 0))),
-        )
-    except FixtureError:
-        raise
-    except (KeyError, TypeError, ValueError) as exc:
-        raise FixtureError(f"{where}의 형식이 잘못되었습니다: {type(exc).__name__}: {exc}") from exc
+        validate_fixture(data)
+    except FixtureProblem as problem:
+        raise FixtureError(f"{where}의 {problem.message} — {SKIPPED}", problem.field) from None
+    request, response = data["request"], data["response"]
+    events = None
+    if "events" in response:
+        events = [(float(delay), text) for delay, text in response["events"]]
+    return Exchange(
+        name=data["name"],
+        provider=data["provider"],
+        origin=data["origin"],
+        method=request["method"].upper(),
+        host=request["host"].lower(),
+        path=request["path"],
+        query=request.get("query", ""),
+        body=request.get("body"),
+        status=response["status"],
+        headers={k.lower(): v for k, v in response.get("headers", {}).items()},
+        response_body=response.get("body"),
+        events=events,
+        meta=dict(data.get("meta", {})),
+        source=source,
+        delay=0.0 if events is not None else float(response.get("delay", 0)),
+    )
 
 
 def load_file(path: Path) -> Exchange:
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise FixtureError(
+                f"픽스처 {path}가 너무 큽니다({size:,}바이트, 최대 {MAX_FILE_BYTES:,}바이트) "
+                f"— {SKIPPED}",
+                "(파일)",
+            )
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise FixtureError(f"픽스처 {path}를 읽지 못했습니다: {exc}") from exc
+        raise FixtureError(f"픽스처 {path}를 읽지 못했습니다: {exc} — {SKIPPED}", "(파일)") from exc
+    except RecursionError:
+        raise FixtureError(
+            f"픽스처 {path}의 JSON 중첩이 너무 깊습니다(최대 {MAX_DEPTH}단계) — {SKIPPED}", "(파일)"
+        ) from None
     return parse_exchange(data, path)
 
 
 def dump_file(exchange: Exchange, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write one fixture atomically: a failed write leaves the previous file as it was."""
+    from helpers.atomic import write_text_atomic
+
     text = json.dumps(exchange.to_json(), ensure_ascii=False, indent=1)
-    path.write_text(text + "\n", encoding="utf-8")
+    write_text_atomic(path, text + "\n")

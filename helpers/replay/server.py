@@ -9,11 +9,14 @@ what came back. Streams are written chunk by chunk with their recorded delays.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sys
 import threading
 import time
+from collections import Counter, deque
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -25,6 +28,23 @@ from .fixture import Exchange
 from .store import FixtureStore, Match
 
 MISS_STATUS = 404
+
+# Limits on what a client may send. The SDKs send ~15 short headers and bodies of a few KB.
+MAX_REQUEST_LINE = 8192
+MAX_HEADER_LINE = 8192
+MAX_HEADERS = 64
+MAX_HEADER_BYTES = 32 * 1024
+MAX_BODY_BYTES = 20 * 1024 * 1024
+# Seconds a connection may sit in one socket read or write (an idle keep-alive connection, a
+# client that stopped reading). The server's own waits (recorded delays, faults) are sleeps, not
+# socket operations, so a stream of any length at recorded speed is unaffected.
+SOCKET_TIMEOUT = 30.0
+# The request log keeps the last REQUEST_LOG_LIMIT records, and a body only up to LOGGED_BODY_BYTES
+# (a larger one is kept as its size and SHA-256), so memory stays flat however long a kernel runs.
+REQUEST_LOG_LIMIT = 1000
+LOGGED_BODY_BYTES = 64 * 1024
+WARNINGS_KEPT = 200
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 
 
 @dataclass
@@ -39,6 +59,93 @@ class RequestRecord:
     fault: str | None = None
     note: str = ""
     at: float = field(default_factory=time.time)
+    body_bytes: int = 0
+    # Set when the body was too large to keep: `body` is then None.
+    body_sha256: str | None = None
+
+
+class RequestLog(Sequence[RequestRecord]):
+    """The requests a server received, as `requests_for()` returns them.
+
+    Only the last `REQUEST_LOG_LIMIT` records are kept, but `len()` counts every request ever
+    received, so the lesson idiom ``mark = len(log)`` … ``log[mark:]`` keeps working after old
+    records are dropped: indices are absolute, and a slice yields the kept records in its range.
+    Indexing a dropped record raises `IndexError`. Iteration yields the kept records.
+    """
+
+    def __init__(self, kept: list[RequestRecord], total: int) -> None:
+        self._kept = kept
+        self._total = max(total, len(kept))
+        self.dropped = self._total - len(kept)
+
+    def __len__(self) -> int:
+        return self._total
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            start, stop, step = index.indices(self._total)
+            return [
+                self._kept[i - self.dropped] for i in range(start, stop, step) if i >= self.dropped
+            ]
+        position = index + self._total if index < 0 else index
+        if not self.dropped <= position < self._total:
+            raise IndexError(
+                f"요청 기록 {index}번은 없습니다(지금까지 {self._total}개, "
+                f"오래된 {self.dropped}개는 지워졌습니다)."
+            )
+        return self._kept[position - self.dropped]
+
+    def __iter__(self) -> Iterator[RequestRecord]:
+        return iter(self._kept)
+
+    def __reversed__(self) -> Iterator[RequestRecord]:
+        return reversed(self._kept)
+
+    def __contains__(self, value: object) -> bool:
+        return value in self._kept
+
+    def index(self, value: Any, start: int = 0, stop: int | None = None) -> int:
+        for position, record in enumerate(self._kept, self.dropped):
+            if record == value and position >= start and (stop is None or position < stop):
+                return position
+        raise ValueError(value)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, RequestLog | list | tuple):
+            return list(self) == list(other)
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"RequestLog({self._kept!r}, total={self._total})"
+
+
+class _Refusal(Exception):
+    """A request the server answers with a 4xx before (or instead of) handling it."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def is_loopback_host(value: str | None, port: int) -> bool:
+    """True for a Host header naming this loopback server (127.0.0.1, localhost, [::1]).
+
+    A page in a browser that rebinds its own domain to 127.0.0.1 still sends that domain as Host,
+    so checking it keeps web pages from talking to the server. A port, when given, must be ours.
+    """
+    if not value:
+        return False
+    value = value.strip().lower()
+    if value.startswith("["):
+        name, bracket, rest = value.partition("]")
+        name += bracket
+    else:
+        name = value.partition(":")[0]
+        rest = value[len(name) :]
+    if rest and not rest.startswith(":"):
+        return False
+    return name in LOOPBACK_HOSTS and (not rest or rest[1:] == str(port))
 
 
 def _error_body(provider: str, message: str, kind: str) -> dict[str, Any]:
@@ -83,30 +190,84 @@ class _Headers:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # small SSE writes must leave at once
+    timeout = SOCKET_TIMEOUT  # an idle or stalled connection frees its thread
+    _response_started = False  # set once a status line is written for the current request
+    _record: RequestRecord | None = None
     server: _HTTPServer
 
     def parse_request(self) -> bool:
         # The stdlib parses headers with the email package, which costs more than the whole
         # replay; SDK requests are plain HTTP/1.1, so a line-by-line read is enough.
-        parts = self.raw_requestline.decode("latin-1").split()
-        if len(parts) != 3 or not parts[2].startswith("HTTP/"):
-            self.requestline = self.raw_requestline.decode("latin-1").rstrip()
-            self.request_version = "HTTP/1.1"
-            self.send_error(400, "Bad request line")
-            return False
+        self.command = ""  # the stdlib's error path reads it before a request line is parsed
+        self.request_version = "HTTP/1.1"
+        self.close_connection = True  # until the request is known to be well formed
+        self._response_started = False
+        self._record: RequestRecord | None = None
+        line = self.raw_requestline.decode("latin-1")
+        self.requestline = line.rstrip("\r\n")
+        if len(self.raw_requestline) > MAX_REQUEST_LINE:
+            return self._refuse(414, f"요청 줄이 너무 깁니다(최대 {MAX_REQUEST_LINE}바이트).")
+        parts = line.split()
+        if len(parts) != 3 or parts[2] not in ("HTTP/1.0", "HTTP/1.1"):
+            return self._refuse(400, "요청 줄을 읽지 못했습니다(예: POST /openai/v1/... HTTP/1.1).")
         self.command, self.path, self.request_version = parts
         self.requestline = " ".join(parts)
-        pairs = []
+        pairs: list[tuple[str, str]] = []
+        size = 0
         while True:
-            line = self.rfile.readline(65537)
-            if line in (b"\r\n", b"\n", b""):
+            raw = self.rfile.readline(MAX_HEADER_LINE + 1)
+            if raw in (b"\r\n", b"\n"):
                 break
-            name, _, value = line.decode("latin-1").partition(":")
-            pairs.append((name.strip(), value.strip()))
+            if not raw:
+                return False  # the client hung up in the middle of its headers
+            if len(raw) > MAX_HEADER_LINE:
+                return self._refuse(
+                    431, f"요청 헤더 한 줄이 너무 깁니다(최대 {MAX_HEADER_LINE}바이트)."
+                )
+            size += len(raw)
+            if len(pairs) >= MAX_HEADERS or size > MAX_HEADER_BYTES:
+                return self._refuse(
+                    431,
+                    f"요청 헤더가 너무 많거나 큽니다(최대 {MAX_HEADERS}개, {MAX_HEADER_BYTES}바이트).",
+                )
+            name, colon, value = raw.decode("latin-1").partition(":")
+            if not colon or not name.strip() or name != name.strip():
+                return self._refuse(400, "요청 헤더의 형식이 잘못되었습니다.")
+            pairs.append((name, value.strip()))
         self.headers = _Headers(pairs)  # type: ignore[assignment]
+        if not is_loopback_host(self.headers.get("host"), self.server.server_address[1]):
+            # 421 Misdirected Request: this server answers only for its own loopback address.
+            return self._refuse(
+                421,
+                "리플레이 서버는 루프백 주소(127.0.0.1, localhost, [::1])로 온 요청만 받습니다"
+                f"(Host: {self.headers.get('host')!r}).",
+            )
         connection = (self.headers.get("connection") or "").lower()
         self.close_connection = connection == "close" or self.request_version == "HTTP/1.0"
         return True
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """The stdlib's error path (a too-long line, an unknown method), with a Korean body."""
+        if code == 414:
+            self._response_started = False  # the stdlib refuses it before parse_request runs
+            text = "요청 줄이 너무 깁니다."
+        elif code == 501:
+            text = f"리플레이 서버가 지원하지 않는 메서드입니다: {self.command or '(없음)'}."
+        else:
+            text = f"리플레이 서버가 이 요청을 처리하지 못했습니다({code})."
+        self._refuse(code, text)
+
+    def _refuse(self, status: int, message: str) -> bool:
+        """Answer a request the server will not handle, then close the connection."""
+        self.close_connection = True
+        if getattr(self, "_response_started", False):
+            return False
+        body = {"error": {"message": message, "type": "replay_bad_request"}}
+        try:
+            self.send_json(status, body, {"x-should-retry": "false"})
+        except OSError:
+            pass
+        return False
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         pass  # the request log lives in ReplayServer.requests, not on stderr
@@ -123,13 +284,22 @@ class _Handler(BaseHTTPRequestHandler):
     def _handle_safely(self) -> None:
         try:
             self._handle()
+        except _Refusal as refusal:
+            self._refuse(refusal.status, refusal.message)
         except (ConnectionError, TimeoutError):
             self.close_connection = True
         except Exception as exc:
             # Whatever went wrong, the learner gets an answer that says so, never a hang.
-            message = f"리플레이 서버 내부 오류: {type(exc).__name__}: {exc}"
+            record = self._record
+            where = f" (픽스처 {record.fixture})" if record is not None and record.fixture else ""
+            message = f"리플레이 서버 내부 오류{where}: {type(exc).__name__}: {exc}"
             self.server.owner._warn(message)
             self.close_connection = True
+            if self._response_started:
+                # An answer is already on the wire (a 200 before a failed save, a stream cut
+                # short): a second one behind it would corrupt the connection. Closing it is the
+                # only honest signal left.
+                return
             try:
                 body = {"error": {"message": message, "type": "replay_internal_error"}}
                 self.send_json(500, body, {"x-should-retry": "false"})
@@ -137,17 +307,43 @@ class _Handler(BaseHTTPRequestHandler):
                 pass
 
     def _read_body(self) -> bytes:
-        if self.headers.get("transfer-encoding", "").lower() == "chunked":
-            data = b""
+        too_large = f"요청 본문이 너무 큽니다(최대 {MAX_BODY_BYTES // (1024 * 1024)} MB)."
+        encoding = (self.headers.get("transfer-encoding") or "").lower()
+        if encoding:
+            if encoding != "chunked" or self.headers.get("content-length") is not None:
+                raise _Refusal(400, "요청의 Transfer-Encoding을 읽지 못했습니다.")
+            pieces, total = [], 0
             while True:
-                size = int(self.rfile.readline().strip() or b"0", 16)
+                line = self.rfile.readline(1025).split(b";", 1)[0].strip()
+                try:
+                    size = int(line or b"0", 16)
+                except ValueError:
+                    raise _Refusal(400, "요청 본문의 청크 크기를 읽지 못했습니다.") from None
+                if size < 0:
+                    raise _Refusal(400, "요청 본문의 청크 크기를 읽지 못했습니다.")
                 if size == 0:
-                    self.rfile.readline()
-                    return data
-                data += self.rfile.read(size)
-                self.rfile.readline()
-        length = int(self.headers.get("content-length") or 0)
-        return self.rfile.read(length) if length else b""
+                    for _ in range(MAX_HEADERS):  # trailers, up to the blank line
+                        if self.rfile.readline(MAX_HEADER_LINE + 1) in (b"\r\n", b"\n", b""):
+                            break
+                    return b"".join(pieces)
+                total += size
+                if total > MAX_BODY_BYTES:
+                    raise _Refusal(413, too_large)
+                pieces.append(self._read_exactly(size))
+                self.rfile.readline(3)
+        text = self.headers.get("content-length") or "0"
+        if not text.isdigit():
+            raise _Refusal(400, f"요청의 Content-Length를 읽지 못했습니다: {text!r}")
+        length = int(text)
+        if length > MAX_BODY_BYTES:
+            raise _Refusal(413, too_large)
+        return self._read_exactly(length) if length else b""
+
+    def _read_exactly(self, size: int) -> bytes:
+        data = self.rfile.read(size)
+        if len(data) < size:
+            raise ConnectionResetError("the client hung up in the middle of its body")
+        return data
 
     def _handle(self) -> None:
         owner = self.server.owner
@@ -170,7 +366,10 @@ class _Handler(BaseHTTPRequestHandler):
         if (host, path) in BACKGROUND_PATHS and owner.modes.get(provider) != "record":
             self.send_json(404, {"error": "not served in replay mode"})
             return
-        record = RequestRecord(provider, self.command, host, path, body)
+        record = RequestRecord(provider, self.command, host, path, body, body_bytes=len(raw))
+        if len(raw) > LOGGED_BODY_BYTES:
+            record.body, record.body_sha256 = None, hashlib.sha256(raw).hexdigest()
+        self._record = record
         owner._log(record)
         owner._capture(provider, self.command, host, path, query, body)
         fault = owner.faults.take(provider)
@@ -263,9 +462,7 @@ class _Handler(BaseHTTPRequestHandler):
         record.status = MISS_STATUS
         record.note = "miss"
         with owner._lock:
-            owner.warnings.append(
-                message
-            )  # the SDK's exception shows it; printing it twice is noise
+            owner._note_warning(message)  # the SDK's exception shows it; printing it twice is noise
         headers = {"x-should-retry": "false", "x-llm-lab-miss": "1"}
         self.send_json(MISS_STATUS, _error_body(provider, message, "replay_miss"), headers)
 
@@ -285,6 +482,7 @@ class _Handler(BaseHTTPRequestHandler):
         head.update((k, v) for k, v in (headers or {}).items() if k.lower() != "content-type")
         head["content-length"] = str(len(data))
         # One write for head and body: two small writes cost a round of wake-ups each.
+        self._response_started = True
         self.wfile.write(self._head(status, head) + data)
 
     def start_stream(self, status: int, headers: dict[str, str]) -> None:
@@ -294,6 +492,7 @@ class _Handler(BaseHTTPRequestHandler):
             if k.lower() not in ("content-length", "transfer-encoding")
         }
         head["transfer-encoding"] = "chunked"
+        self._response_started = True
         self.wfile.write(self._head(status, head))
 
     def write_chunk(self, data: bytes) -> None:
@@ -350,6 +549,9 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver listens with a backlog of 5: a burst of parallel SDK calls (a thread pool in a
+    # lesson, a benchmark) then sees connections reset before a thread can accept them.
+    request_queue_size = 512
     # TIME_WAIT from the previous kernel must not push us off the fixed port; a live listener still does.
     allow_reuse_address = True
     owner: ReplayServer
@@ -377,7 +579,8 @@ class ReplayServer:
         self.strict = strict
         self.modes: dict[str, str] = {}
         self.faults = FaultQueue()
-        self.requests: list[RequestRecord] = []
+        self.requests: deque[RequestRecord] = deque(maxlen=REQUEST_LOG_LIMIT)
+        self.request_counts: Counter[str] = Counter()  # every request ever logged, by provider
         self.record_dir: Path | None = None
         self.capture_path: Path | None = None
         self.upstreams = {
@@ -418,17 +621,30 @@ class ReplayServer:
         self._httpd.shutdown()
         self._httpd.server_close()
 
-    def requests_for(self, provider: str | None = None) -> list[RequestRecord]:
+    def requests_for(self, provider: str | None = None) -> RequestLog:
+        """The requests received (for `provider`, or all): the last ones kept, all counted."""
         with self._lock:
-            return [r for r in self.requests if provider in (None, r.provider)]
+            kept = [r for r in self.requests if provider in (None, r.provider)]
+            if provider is None:
+                total = sum(self.request_counts.values())
+            else:
+                total = self.request_counts[provider]
+        return RequestLog(kept, total)
 
     def _log(self, record: RequestRecord) -> None:
         with self._lock:
             self.requests.append(record)
+            self.request_counts[record.provider] += 1
+
+    def _note_warning(self, message: str) -> None:
+        """Keep `message` in `warnings`, the last WARNINGS_KEPT of them (call with the lock held)."""
+        self.warnings.append(message)
+        if len(self.warnings) > WARNINGS_KEPT:
+            del self.warnings[:-WARNINGS_KEPT]
 
     def _warn(self, message: str) -> None:
         with self._lock:
-            self.warnings.append(message)
+            self._note_warning(message)
         print(message, file=sys.stderr, flush=True)
 
     def _capture(

@@ -97,10 +97,17 @@ class FixtureStore:
             if not folder.is_dir():
                 continue
             for path in sorted(folder.rglob("*.json")):
+                # One unusable file is skipped with a message naming it and its field (shown by
+                # setup() and in every miss); the other fixtures are still served.
                 try:
                     exchanges.append(load_file(path))
                 except FixtureError as exc:
                     errors.append(str(exc))
+                except Exception as exc:  # noqa: BLE001 - a bug in one file must not stop replay
+                    errors.append(
+                        f"픽스처 {path}를 읽다가 오류가 났습니다: {type(exc).__name__}: {exc} "
+                        "— 이 파일은 건너뜁니다"
+                    )
         with self._lock:
             self.exchanges, self.errors = exchanges, errors
             self._exact.clear()
