@@ -339,9 +339,62 @@ def setup(
         messages=messages,
     )
     _last_status = status
+    live = [name for name, st in statuses.items() if st.mode in ("live", "record")]
+    if live:
+        _explain_connection_failures(live)
     if not quiet:
         status.show()
     return status
+
+
+# The exceptions a live call raises when it cannot reach the service (no network, a proxy, DNS):
+# the SDKs' own traceback says "Connection error." and nothing about what to do.
+_CONNECTION_ERRORS = {
+    "openai": (("openai", "APIConnectionError"),),
+    "anthropic": (("anthropic", "APIConnectionError"),),
+    "huggingface": (("httpx2", "ConnectError"), ("httpx2", "ConnectTimeout")),
+}
+
+
+def connection_error_types(providers: list[str]) -> tuple[type[BaseException], ...]:
+    """The connection-failure exception classes of ``providers``' SDKs (imported on demand)."""
+    import importlib
+
+    found = []
+    for provider in providers:
+        for module_name, attribute in _CONNECTION_ERRORS.get(provider, ()):
+            try:
+                found.append(getattr(importlib.import_module(module_name), attribute))
+            except (ImportError, AttributeError):
+                continue  # an SDK that is not installed cannot raise its error either
+    return tuple(dict.fromkeys(found))
+
+
+def show_with_explanation(shell: Any, etype, value, tb, tb_offset=None) -> None:
+    """IPython custom-exception handler: the usual traceback, then the Korean explanation."""
+    from .explain import explain
+
+    structured = shell.InteractiveTB.structured_traceback(etype, value, tb, tb_offset=tb_offset)
+    shell._showtraceback(etype, value, structured)
+    print(explain(value))
+
+
+def _explain_connection_failures(providers: list[str]) -> bool:
+    """In a notebook with live providers, follow a failed connection by its Korean explanation.
+
+    Lesson code stays as it is; the kernel still reports the cell as failed. Returns whether a
+    handler was installed (False outside IPython).
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    types = connection_error_types(providers)
+    if shell is None or not types:
+        return False
+    shell.set_custom_exc(types, show_with_explanation)
+    return True
 
 
 def last_status() -> Status | None:

@@ -302,3 +302,62 @@ def test_connection_failure_is_explained_with_the_replay_way_out(closed_port, in
     assert 'MODE = "replay"' in diagnosis.fix and "프록시" in diagnosis.fix
     if provider != "huggingface":
         assert diagnosis.provider == provider
+
+
+# --- a live call that cannot connect, in a notebook -------------------------------------------------
+
+
+@pytest.fixture
+def shell():
+    from IPython.core.interactiveshell import InteractiveShell
+
+    instance = InteractiveShell.instance()
+    yield instance
+    instance.set_custom_exc((), None)
+    InteractiveShell.clear_instance()
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _failing_call(port: int) -> str:
+    base_url = f"http://127.0.0.1:{port}/v1"
+    return (
+        "import openai\n"
+        f"openai.OpenAI(api_key='sk-test', base_url='{base_url}', max_retries=0).models.list()"
+    )
+
+
+def test_a_failed_live_connection_in_a_notebook_ends_with_the_korean_explanation(shell, capsys):
+    from helpers import session
+
+    assert session._explain_connection_failures(["openai", "anthropic", "huggingface"])
+    result = shell.run_cell(_failing_call(_closed_port()))
+    out = capsys.readouterr().out
+    assert type(result.error_in_exec).__name__ == "APIConnectionError", "the cell still fails"
+    assert "APIConnectionError" in out, "the usual traceback is still shown"
+    assert "연결" in out and 'MODE = "replay"' in out
+
+
+def test_without_the_handler_the_traceback_has_no_korean_explanation(shell, capsys):
+    shell.run_cell(_failing_call(_closed_port()))
+    assert 'MODE = "replay"' not in capsys.readouterr().out
+
+
+def test_connection_error_types_cover_all_three_sdks():
+    import anthropic
+    import httpx2
+    import openai
+
+    from helpers.session import connection_error_types
+
+    types = connection_error_types(["openai", "anthropic", "huggingface"])
+    assert {openai.APIConnectionError, anthropic.APIConnectionError, httpx2.ConnectError} <= set(
+        types
+    )
+    assert connection_error_types(["nobody"]) == ()
