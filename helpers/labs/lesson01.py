@@ -328,6 +328,172 @@ def check_ask(answer: Any, fb: Feedback) -> None:
 # ------------------------------------------------------------------------------------------------
 
 _PENALTIES = ("frequency_penalty", "presence_penalty")
+_REASONING_EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh", "max")
+_LOW_TEMPERATURE = 0.2  # temperature in [0, 0.2] counts as "turned down"
+_LOW_TOP_P = 0.2  # top_p in [0, 0.2] counts as "turned down" (the lesson demonstrates 0.1)
+_ONE_WORD_LIMIT = 20  # without reasoning, a one-word label fits in 1..20 output tokens
+
+
+def _is_number(value: Any) -> bool:
+    return not isinstance(value, bool) and isinstance(value, (int, float))
+
+
+def _check_diversity_knobs(answer: dict, fb: Feedback) -> None:
+    """Exactly one of temperature / top_p must be turned down; the other stays at its default."""
+    knobs = {"temperature": (0, 2, _LOW_TEMPERATURE), "top_p": (0, 1, _LOW_TOP_P)}
+    state: dict[str, str] = {}  # name -> "default" | "low" | "high" | "invalid"
+    for name, (lo, hi, low) in knobs.items():
+        if name not in answer:
+            state[name] = "default"
+            continue
+        value = answer[name]
+        if not _is_number(value):
+            fb.fail(f"`{name}`는 숫자여야 합니다(받은 값: {value!r}).")
+            state[name] = "invalid"
+        elif not lo <= value <= hi:
+            fb.fail(
+                f"`{name}={value}`: API가 받는 범위({lo}~{hi})를 벗어나 요청이 거절됩니다.",
+                hint=f"`{name}`는 {lo}~{hi} 사이의 값이어야 합니다.",
+            )
+            state[name] = "invalid"
+        elif value == 1:
+            state[name] = "default"
+        else:
+            state[name] = "low" if value <= low else "high"
+    if "invalid" in state.values():
+        return
+    temperature, top_p = answer.get("temperature"), answer.get("top_p")
+    t_state, p_state = state["temperature"], state["top_p"]
+
+    if t_state != "default" and p_state != "default":
+        fb.fail(
+            f"`temperature={temperature!r}`, `top_p={top_p!r}`: 두 손잡이를 둘 다 바꿨습니다.",
+            hint="temperature와 top_p는 둘 중 하나만 조절합니다(SDK 문서: 'We generally "
+            "recommend altering this or `top_p` but not both'). 둘을 함께 바꾸면 효과가 겹쳐 "
+            "어느 손잡이 때문인지 가릴 수 없습니다. 하나는 빼거나 1(기본값)로 두세요.",
+        )
+        return
+    if t_state == "default" and p_state == "default":
+        shown = [f"`{k}={answer[k]!r}`" for k in knobs if k in answer]
+        where = f"{', '.join(shown)}: 기본값이라" if shown else "`temperature`와 `top_p`가 없어"
+        fb.fail(
+            f"{where} 다양성을 줄이는 손잡이를 하나도 돌리지 않았습니다. 기본값(1)은 매번 다른 "
+            "답을 만들 수 있습니다.",
+            hint="같은 문장에는 늘 같은 라벨이 나와야 하니 `temperature`를 0으로 두세요"
+            "(또는 temperature는 그대로 두고 `top_p`를 0.1처럼 작게).",
+        )
+        return
+    if t_state == "low":
+        if temperature == 0:
+            fb.ok(
+                "`temperature=0`: 가장 확률 높은 토큰을 고르므로 분류처럼 정답이 하나인 작업에 "
+                "맞습니다."
+            )
+        else:
+            fb.ok(f"`temperature={temperature}`: 충분히 낮습니다.")
+            fb.info("완전히 반복 가능한 결과를 원하면 0이 가장 좋습니다.")
+    elif t_state == "high":
+        fb.fail(
+            f"`temperature={temperature}`: 분류 작업에는 너무 높습니다.",
+            hint="temperature가 높을수록 낮은 확률의 토큰도 뽑혀 답이 흔들립니다. 0으로 두세요.",
+        )
+    elif p_state == "low":
+        fb.ok(
+            f"`top_p={top_p}`: 확률 상위 후보만 남기므로 temperature를 건드리지 않아도 답이 "
+            "하나로 모입니다."
+        )
+    else:  # p_state == "high"
+        fb.fail(
+            f"`top_p={top_p}`: 후보를 충분히 좁히지 못해 답이 흔들릴 수 있습니다.",
+            hint=f"top_p로 조절한다면 0.1처럼 작게(0~{_LOW_TOP_P}) 두세요. 또는 top_p는 빼고 "
+            "`temperature`를 0으로 두세요.",
+        )
+    for name in knobs:
+        if name in answer and answer[name] == 1:
+            fb.ok(f"`{name}=1`(기본값)을 유지했습니다. 생략해도 같습니다.")
+
+
+def _check_output_limit(answer: dict, fb: Feedback) -> None:
+    """A small limit for a one-word label; room for reasoning tokens when reasoning is on."""
+    effort = answer.get("reasoning_effort")
+    reasoning = False
+    if "reasoning_effort" in answer:
+        if effort not in _REASONING_EFFORTS:
+            fb.fail(
+                f"`reasoning_effort={effort!r}`: API가 받는 값이 아닙니다.",
+                hint="`reasoning_effort`에는 "
+                + ", ".join(repr(e) for e in _REASONING_EFFORTS)
+                + " 중 하나를 씁니다(모델마다 지원하는 값이 다릅니다).",
+            )
+            return
+        reasoning = effort != "none"
+        if effort == "none":
+            fb.ok("`reasoning_effort='none'`: 추론 토큰 없이 바로 답합니다.")
+        else:
+            fb.info(
+                "추론을 켜면 모델에 따라 `temperature`·`top_p`는 기본값만 받을 수 있습니다"
+                "(레슨 1절 「첫 호출」의 주의 참고). 거절되면 그 파라미터를 빼 보세요."
+            )
+
+    limits = [k for k in ("max_completion_tokens", "max_tokens") if k in answer]
+    if not limits:
+        fb.fail(
+            "출력 길이 제한이 없습니다.",
+            hint="답은 한 단어(긍정/부정/중립)이므로 `max_completion_tokens`를 작게(예: 5) 두면 "
+            "긴 설명이 붙는 것과 비용을 막습니다.",
+        )
+        return
+    if len(limits) == 2:
+        fb.fail(
+            "`max_completion_tokens`와 `max_tokens`를 둘 다 넣었습니다.",
+            hint="`max_completion_tokens` 하나만 쓰세요(`max_tokens`는 deprecated).",
+        )
+        return
+    key = limits[0]
+    value = answer[key]
+    if reasoning and key == "max_tokens":
+        fb.fail(
+            f"`reasoning_effort={effort!r}`와 `max_tokens`를 함께 넣었습니다. SDK 문서에 따르면 "
+            "`max_tokens`는 reasoning 모델과 호환되지 않습니다.",
+            hint="추론을 켤 때는 `max_completion_tokens`로 한도를 정하세요.",
+        )
+        return
+    if isinstance(value, bool) or not isinstance(value, int):
+        fb.fail(f"`{key}`는 정수여야 합니다(받은 값: {value!r}).")
+    elif value < 1:
+        fb.fail(f"`{key}={value}`: 1 이상이어야 합니다.")
+    elif reasoning and value <= _ONE_WORD_LIMIT:
+        fb.fail(
+            f"`{key}={value}`: `reasoning_effort={effort!r}`로 추론을 켰는데 한도가 너무 작습니다. "
+            "추론 토큰도 이 한도에 포함되므로(SDK 문서) 답을 쓰기 전에 한도가 차서 빈 답"
+            "(`finish_reason='length'`)이 나올 수 있습니다.",
+            hint="추론을 켠다면 추론 토큰까지 들어갈 만큼 한도를 늘리세요(예: 200). 한 단어 "
+            "분류에는 추론이 필요 없으니 `reasoning_effort`를 빼거나 'none'으로 두고 한도를 "
+            "5 정도로 두어도 됩니다.",
+        )
+    elif reasoning:
+        fb.ok(
+            f"`{key}={value}`: 추론 토큰과 한 단어 답이 함께 들어갈 여유를 두었습니다"
+            "(추론 토큰도 한도에 포함됩니다)."
+        )
+    elif value > _ONE_WORD_LIMIT:
+        fb.fail(
+            f"`{key}={value}`: 한 단어 답에 비해 큽니다.",
+            hint="한국어 한 단어는 몇 토큰이면 충분합니다. 1~20 사이(예: 5)로 줄이세요. "
+            "(추론을 켠다면(`reasoning_effort`) 추론 토큰도 한도에 포함되므로 더 크게 둡니다.)",
+        )
+    else:
+        fb.ok(f"`{key}={value}`: 한 단어 답에 맞는 작은 출력 한도입니다.")
+        fb.info(
+            "reasoning 모델에서는 추론 토큰도 이 한도에 포함됩니다(SDK 문서). 추론 수준을 "
+            "높이면 한도도 늘려야 빈 답이 나오지 않습니다."
+        )
+    if key == "max_tokens":
+        fb.info(
+            "`max_tokens`는 아직 동작하지만 SDK 문서에서 deprecated입니다. "
+            "`max_completion_tokens`를 쓰세요(o-series 같은 reasoning 모델은 `max_tokens`를 "
+            "받지 않습니다)."
+        )
 
 
 @register("01-deterministic", "CLASSIFY_PARAMS — 재현 가능한 한 단어 감성 분류")
@@ -360,80 +526,8 @@ def check_deterministic(answer: Any, fb: Feedback) -> None:
         if key in answer:
             fb.info(f"`{key}`는 호출할 때 따로 넘기므로 여기에는 없어도 됩니다.")
 
-    # temperature ----------------------------------------------------------------------------
-    temperature = answer.get("temperature")
-    temperature_changed = "temperature" in answer and temperature != 1
-    if "temperature" not in answer:
-        fb.fail(
-            "`temperature`가 없습니다. 기본값(1)은 매번 다른 답을 만들 수 있습니다.",
-            hint="같은 문장에는 늘 같은 라벨이 나와야 하니 `temperature`를 0으로 두세요.",
-        )
-    elif isinstance(temperature, bool) or not isinstance(temperature, (int, float)):
-        fb.fail(f"`temperature`는 숫자여야 합니다(받은 값: {temperature!r}).")
-    elif temperature == 0:
-        fb.ok(
-            "`temperature=0`: 가장 확률 높은 토큰을 고르므로 분류처럼 정답이 하나인 작업에 맞습니다."
-        )
-    elif 0 < temperature <= 0.2:
-        fb.ok(f"`temperature={temperature}`: 충분히 낮습니다.")
-        fb.info("완전히 반복 가능한 결과를 원하면 0이 가장 좋습니다.")
-    else:
-        fb.fail(
-            f"`temperature={temperature}`: 분류 작업에는 너무 높습니다.",
-            hint="temperature가 높을수록 낮은 확률의 토큰도 뽑혀 답이 흔들립니다. 0으로 두세요.",
-        )
-
-    # top_p ----------------------------------------------------------------------------------
-    if "top_p" in answer:
-        top_p = answer["top_p"]
-        if top_p == 1:
-            fb.ok("`top_p=1`(기본값)을 유지했습니다. 생략해도 같습니다.")
-        elif temperature_changed:
-            fb.fail(
-                f"`temperature`를 바꿨는데 `top_p={top_p!r}`도 바꿨습니다.",
-                hint="temperature와 top_p는 둘 중 하나만 조절합니다(SDK 문서: 'We generally "
-                "recommend altering this or `top_p` but not both'). top_p는 빼세요.",
-            )
-        else:
-            fb.info("temperature 대신 top_p를 조절했습니다. 이 실습은 temperature=0을 권합니다.")
-
-    # output limit ---------------------------------------------------------------------------
-    limits = [k for k in ("max_completion_tokens", "max_tokens") if k in answer]
-    if not limits:
-        fb.fail(
-            "출력 길이 제한이 없습니다.",
-            hint="답은 한 단어(긍정/부정/중립)이므로 `max_completion_tokens`를 작게(예: 5) 두면 "
-            "긴 설명이 붙는 것과 비용을 막습니다.",
-        )
-    elif len(limits) == 2:
-        fb.fail(
-            "`max_completion_tokens`와 `max_tokens`를 둘 다 넣었습니다.",
-            hint="`max_completion_tokens` 하나만 쓰세요(`max_tokens`는 deprecated).",
-        )
-    else:
-        key = limits[0]
-        value = answer[key]
-        if isinstance(value, bool) or not isinstance(value, int):
-            fb.fail(f"`{key}`는 정수여야 합니다(받은 값: {value!r}).")
-        elif value < 1:
-            fb.fail(f"`{key}={value}`: 1 이상이어야 합니다.")
-        elif value > 20:
-            fb.fail(
-                f"`{key}={value}`: 한 단어 답에 비해 큽니다.",
-                hint="한국어 한 단어는 몇 토큰이면 충분합니다. 1~20 사이(예: 5)로 줄이세요.",
-            )
-        else:
-            fb.ok(f"`{key}={value}`: 한 단어 답에 맞는 작은 출력 한도입니다.")
-            fb.info(
-                "reasoning 모델에서는 추론 토큰도 이 한도에 포함됩니다(SDK 문서). 추론 수준을 "
-                "높이면 한도도 늘려야 빈 답이 나오지 않습니다."
-            )
-        if key == "max_tokens":
-            fb.info(
-                "`max_tokens`는 아직 동작하지만 SDK 문서에서 deprecated입니다. "
-                "`max_completion_tokens`를 쓰세요(o-series 같은 reasoning 모델은 `max_tokens`를 "
-                "받지 않습니다)."
-            )
+    _check_diversity_knobs(answer, fb)
+    _check_output_limit(answer, fb)
 
     # penalties ------------------------------------------------------------------------------
     for key in _PENALTIES:

@@ -9,7 +9,10 @@ Labs:
 - ``"03-ask-claude"`` — ``ask_claude(client, question, system=DEFAULT_SYSTEM, max_tokens=1024,
   model=<default>)`` returns ``(text, usage)``. Checked against :class:`FakeAnthropicClient` (no
   network), which accepts exactly the installed SDK's ``messages.create`` arguments and returns real
-  ``anthropic.types.Message`` objects — the second one starts with a thinking block.
+  ``anthropic.types.Message`` objects — the second one starts with a thinking block. ``system`` and
+  the user message's ``content`` may be a string or a list of text blocks (the SDK's
+  ``Union[str, Iterable[TextBlockParam]]``; the docstring calls the two equivalent): both are
+  compared by their text. Streaming is out of scope (the fake does not stream; lesson 05).
 - ``"03-stop-field"`` — a dict filling in the comparison row the lesson's table leaves out: the
   parameter that stops generation at a given string, and the reason each API then reports.
 
@@ -226,10 +229,13 @@ class _FakeMessages:
     def __init__(self, owner: FakeAnthropicClient) -> None:
         self._owner = owner
 
-    def create(self, **kwargs: Any):
+    def create(self, *args: Any, **kwargs: Any):
         """Accept exactly what the installed SDK's ``Messages.create`` accepts."""
         from anthropic.resources.messages import Messages
 
+        self._owner.attempts.append(dict(kwargs))
+        if args:  # the SDK's create is keyword-only; its required_args wrapper says this
+            raise TypeError(f"create() takes 1 argument(s) but {len(args) + 1} were given")
         signature = inspect.signature(inspect.unwrap(Messages.create))
         allowed = set(signature.parameters) - {"self"}
         unknown = sorted(set(kwargs) - allowed)
@@ -241,7 +247,7 @@ class _FakeMessages:
                 "Missing required arguments; Expected either ('max_tokens', 'messages' and "
                 "'model') or ('max_tokens', 'messages', 'model' and 'stream') arguments to be given"
             )
-        self._owner.calls.append(copy.deepcopy(kwargs))
+        self._owner.calls.append(copy.deepcopy(_materialise(kwargs)))
         response = self._owner.responses[
             min(len(self._owner.calls), len(self._owner.responses)) - 1
         ]
@@ -249,14 +255,35 @@ class _FakeMessages:
         return response
 
 
+def _materialise(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Lists for the ``Iterable`` arguments (a generator can be neither deep-copied nor re-read)."""
+    out = dict(kwargs)
+    if _is_iterable(out.get("system")):
+        out["system"] = list(out["system"])
+    if _is_iterable(out.get("messages")):
+        out["messages"] = [
+            {**m, "content": list(m["content"])}
+            if isinstance(m, dict) and _is_iterable(m.get("content"))
+            else m
+            for m in out["messages"]
+        ]
+    return out
+
+
+def _is_iterable(value: Any) -> bool:
+    return not isinstance(value, (str, bytes, dict)) and hasattr(value, "__iter__")
+
+
 class FakeAnthropicClient:
     """Stands in for ``anthropic.Anthropic()`` in lab checks: records calls, sends nothing.
 
-    ``responses`` are returned in turn (the last one repeats).
+    ``responses`` are returned in turn (the last one repeats). ``calls`` holds the accepted
+    ``messages.create`` keyword arguments, ``attempts`` also the ones the SDK would refuse.
     """
 
     def __init__(self, responses: list | None = None) -> None:
         self.calls: list[dict[str, Any]] = []
+        self.attempts: list[dict[str, Any]] = []  # every create(...) call, even refused ones
         self.returned: list[Any] = []
         self.responses = responses or [
             _message(
@@ -270,6 +297,12 @@ class FakeAnthropicClient:
         self.messages = _FakeMessages(self)
 
 
+_STREAM_HINT = (
+    "이 실습은 스트리밍 없이 `client.messages.create(...)` 한 번으로 완성된 응답(`Message`)을 "
+    "받습니다. 채점용 가짜 클라이언트는 스트리밍을 흉내 내지 않습니다(스트리밍은 레슨 05)."
+)
+
+
 def _call(fb: Feedback, answer: Any, client: FakeAnthropicClient, *args: Any, **kwargs: Any):
     """Run the learner's function; explain the errors this lab is about. None on failure."""
     what = kwargs.pop("what")
@@ -278,11 +311,30 @@ def _call(fb: Feedback, answer: Any, client: FakeAnthropicClient, *args: Any, **
     except LearnerError as exc:
         original = exc.original
         text = str(original)
-        if isinstance(original, TypeError) and "Missing required arguments" in text:
+        sent = client.attempts[-1] if client.attempts else {}
+        if sent.get("stream") or (isinstance(original, AttributeError) and "'stream'" in text):
+            fb.fail(f"`{what}`에서 스트리밍으로 호출했습니다.", hint=_STREAM_HINT)
+        elif isinstance(original, TypeError) and "Missing required arguments" in text:
+            missing = [n for n in ("max_tokens", "model", "messages") if n not in sent]
+            names = ", ".join(f"`{n}`" for n in missing) or "필수 인자"
+            hint = ""
+            if "max_tokens" in missing:
+                hint = (
+                    "Claude의 `messages.create`는 `max_tokens`가 반드시 있어야 합니다"
+                    "(OpenAI와 달리 필수, 레슨 4절 ⑤). "
+                )
+            if set(missing) - {"max_tokens"}:
+                hint += "`messages.create`에는 `max_tokens`, `model`, `messages` 셋 다 필수입니다. "
+            hint += ", ".join(f"`{n}={n}`" for n in missing) + "처럼 매개변수를 넘기세요."
             fb.fail(
-                f"`{what}`에서 SDK가 TypeError를 냈습니다: `max_tokens`를 넘기지 않았습니다.",
-                hint="Claude의 `messages.create`는 `max_tokens`가 반드시 있어야 합니다. "
-                "`max_tokens=max_tokens`로 매개변수를 넘기세요.",
+                f"`{what}`에서 SDK가 TypeError를 냈습니다: 필수 인자 {names}이(가) 빠졌습니다.",
+                hint=hint,
+            )
+        elif isinstance(original, TypeError) and "argument(s) but" in text:
+            fb.fail(
+                f"`{what}`에서 SDK가 TypeError를 냈습니다: `messages.create`에 위치 인자를 넘겼습니다.",
+                hint="`messages.create`는 키워드 인자만 받습니다. "
+                "`client.messages.create(model=model, max_tokens=max_tokens, ...)`처럼 이름을 붙이세요.",
             )
         elif isinstance(original, TypeError) and "unexpected keyword argument" in text:
             name = text.rsplit("'", 2)[-2] if text.count("'") >= 2 else "?"
@@ -301,27 +353,141 @@ def _call(fb: Feedback, answer: Any, client: FakeAnthropicClient, *args: Any, **
         return None
 
 
-def _check_request(fb: Feedback, kwargs: dict, question: str, system: str, label: str) -> bool:
+_TEXT_BLOCK_KEYS = {"type", "text", "cache_control", "citations"}
+
+
+def _as_text(value: Any, name: str) -> tuple[str | None, str, str]:
+    """The text of a ``str`` or a list of text blocks (``TextBlockParam``), as the API reads it.
+
+    Returns ``(text, "", "")``, or ``(None, problem, hint)`` for a shape the API refuses.
+    """
+    if isinstance(value, str):
+        return value, "", ""
+    shape = "문자열이나 `[{'type': 'text', 'text': ...}]` 같은 텍스트 블록 리스트"
+    if not isinstance(value, (list, tuple)) or not value:
+        return None, f"`{name}`이(가) {value!r}입니다.", f"`{name}`에는 {shape}를 넣습니다."
+    texts = []
+    for block in value:
+        if not isinstance(block, dict):
+            return (
+                None,
+                f"`{name}`의 블록 {block!r}이(가) 딕셔너리가 아닙니다.",
+                f"블록은 `{{'type': 'text', 'text': ...}}` 딕셔너리입니다. 아니면 {name}에 문자열을 "
+                "그대로 넣으세요.",
+            )
+        if block.get("type") != "text":
+            return (
+                None,
+                f"`{name}`의 블록 `type`이 {block.get('type')!r}입니다.",
+                "텍스트 블록은 `'type': 'text'`가 있어야 합니다. 빠지면 API가 400 오류를 냅니다.",
+            )
+        if not isinstance(block.get("text"), str):
+            return (
+                None,
+                f"`{name}`의 텍스트 블록에 문자열 `text`가 없습니다: {block!r}",
+                "텍스트 블록의 내용은 `'text'` 키에 넣습니다(OpenAI처럼 `'content'`가 아닙니다).",
+            )
+        extra = sorted(set(block) - _TEXT_BLOCK_KEYS)
+        if extra:
+            return (
+                None,
+                f"`{name}`의 텍스트 블록에 API가 모르는 키가 있습니다: {extra}",
+                f"텍스트 블록이 받는 키는 {sorted(_TEXT_BLOCK_KEYS)}입니다.",
+            )
+        texts.append(block["text"])
+    return "".join(texts), "", ""
+
+
+def _check_scalar_types(fb: Feedback, kwargs: dict, label: str) -> bool:
+    model, max_tokens = kwargs.get("model"), kwargs.get("max_tokens")
     ok = True
+    if not isinstance(model, str):
+        hint = "`model`에는 모델 이름 문자열(예: `'claude-haiku-4-5'`)을 넘깁니다."
+        if isinstance(model, tuple):
+            hint = "`model = model,`처럼 끝에 쉼표가 붙으면 튜플이 됩니다. " + hint
+        fb.fail(
+            f"[{label}] `model`이 문자열이 아니라 {type(model).__name__}입니다: {model!r}",
+            hint=hint + " 문자열이 아니면 API가 요청을 거절합니다.",
+        )
+        ok = False
+    if isinstance(max_tokens, bool) or not isinstance(max_tokens, int):
+        fb.fail(
+            f"[{label}] `max_tokens`가 정수가 아니라 {type(max_tokens).__name__}입니다: "
+            f"{max_tokens!r}",
+            hint="`max_tokens`에는 출력 토큰 수 정수(예: `1024`)를 그대로 넘깁니다.",
+        )
+        ok = False
+    return ok
+
+
+def _check_request(fb: Feedback, kwargs: dict, question: str, system: str, label: str) -> bool:
+    if kwargs.get("stream"):
+        fb.fail(f"[{label}] `stream=True`로 호출했습니다.", hint=_STREAM_HINT)
+        return False
     messages = kwargs.get("messages")
-    if not isinstance(messages, list) or not messages:
-        fb.fail(f"[{label}] `messages`가 비어 있거나 리스트가 아닙니다: {messages!r}")
+    if not isinstance(messages, (list, tuple)) or not messages:
+        fb.fail(
+            f"[{label}] `messages`가 비어 있거나 리스트가 아닙니다: {messages!r}",
+            hint="질문 하나만 `[{'role': 'user', 'content': question}]`로 보냅니다.",
+        )
         return False
     roles = [m.get("role") if isinstance(m, dict) else None for m in messages]
     if "system" in roles:
         fb.fail(
-            f"[{label}] system 프롬프트를 `messages` 안에 넣었습니다.",
-            hint="Claude에서는 `system=system`을 `messages.create`의 별도 인자로 넘깁니다. "
+            f"[{label}] system 프롬프트를 `messages` 안에 `role: system` 메시지로 넣었습니다.",
+            hint="SDK는 막지 않고 그대로 보내지만, Anthropic 문서에 따르면 `role: system` 메시지는 "
+            "Opus 4.8에서 user 턴 바로 뒤에만 쓸 수 있어, 맨 앞에 두면 서버가 400으로 거절합니다"
+            "(레슨 5절). "
+            "Claude에서는 `system=system`을 `messages.create`의 별도 인자로 넘깁니다. "
             "`messages`에는 `{'role': 'user', 'content': question}` 하나만 둡니다.",
         )
         return False
-    ok = check_forwarded(fb, kwargs, "system", system, f"[{label}]") and ok
-    if messages != [{"role": "user", "content": question}]:
+    ok = True
+    if "system" not in kwargs:
         fb.fail(
-            f"[{label}] `messages`가 {messages!r}입니다.",
-            hint="질문 하나만 `[{'role': 'user', 'content': question}]`로 보냅니다.",
+            f"[{label}] `system`을 넘기지 않았습니다.",
+            hint="`system=system`을 `messages.create`의 별도 인자로 넘기세요.",
         )
         ok = False
+    else:
+        got, problem, hint = _as_text(kwargs["system"], "system")
+        if got is None:
+            fb.fail(f"[{label}] {problem}", hint=hint)
+            ok = False
+        elif got != system:
+            ok = check_forwarded(fb, {"system": got}, "system", system, f"[{label}]") and ok
+    if len(messages) != 1:
+        fb.fail(
+            f"[{label}] `messages`에 메시지가 {len(messages)}개 있습니다: {messages!r}",
+            hint="질문 하나만 `[{'role': 'user', 'content': question}]`로 보냅니다.",
+        )
+        return False
+    message = messages[0]
+    if not isinstance(message, dict) or message.get("role") != "user":
+        role = message.get("role") if isinstance(message, dict) else None
+        fb.fail(
+            f"[{label}] 질문 메시지의 `role`이 {role!r}입니다: {message!r}",
+            hint="질문은 `{'role': 'user', 'content': question}` 딕셔너리로 보냅니다.",
+        )
+        return False
+    extra = sorted(set(message) - {"role", "content"})
+    if extra:
+        fb.fail(
+            f"[{label}] 질문 메시지에 API가 받지 않는 키가 있습니다: {extra}",
+            hint="Claude의 메시지는 `role`과 `content`만 가집니다. 다른 키가 있으면 API가 400 "
+            "오류를 냅니다.",
+        )
+        return False
+    got, problem, hint = _as_text(message.get("content"), "content")
+    if got is None:
+        fb.fail(f"[{label}] {problem}", hint=hint)
+        return False
+    if got != question:
+        fb.fail(
+            f"[{label}] 질문 메시지의 내용이 {got!r}입니다(기대: {question!r}).",
+            hint="받은 `question`을 바꾸지 말고 그대로 `content`에 넣으세요.",
+        )
+        return False
     return ok
 
 
@@ -366,6 +532,13 @@ def check_ask_claude(answer: Any, fb: Feedback) -> None:
     model_default = defaults.get("model")
     if not isinstance(model_default, str):
         model_default = catalog.default_model("anthropic")
+    elif not model_default.startswith("claude"):
+        fb.fail(
+            f"`model`의 기본값 {model_default!r}은(는) Claude 모델이 아닙니다.",
+            hint="Anthropic API는 Claude 모델 이름만 받습니다(없는 모델은 404). "
+            "기본값은 `model=ANTHROPIC_MODEL`로 두세요.",
+        )
+        return
 
     # Call 1: defaults, a plain text answer -----------------------------------------------------
     question = "자연어 처리가 무엇인지 한 문장으로 설명해 주세요."
@@ -383,6 +556,8 @@ def check_ask_claude(answer: Any, fb: Feedback) -> None:
         return
     kwargs = client.calls[0]
     first_ok = _check_request(fb, kwargs, question, DEFAULT_SYSTEM, "기본값으로 호출")
+    if not _check_scalar_types(fb, kwargs, "기본값으로 호출"):
+        return
     for name, expected in (("max_tokens", 1024), ("model", model_default)):
         first_ok = check_forwarded(fb, kwargs, name, expected, "기본값으로 호출") and first_ok
     if first_ok:

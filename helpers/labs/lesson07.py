@@ -7,10 +7,13 @@ Labs:
   timeouts · dropped connections are retried; 400 · 401 · 402 · 403 · 404 and code errors are not.
 - ``"07-backoff"`` — ``call_with_backoff(fn, max_attempts=4, base=0.1, cap=1.0, sleep=time.sleep)``
   driven by scripted failures and a fake ``sleep``: exponential backoff under a cap, Retry-After
-  honoured, no retry of a 400, the last exception re-raised after ``max_attempts``.
+  honoured (whole seconds are required, as RFC 9110 defines them; fractional seconds and
+  ``retry-after-ms`` may be read or fall back to the backoff), no retry of a 400, the last
+  exception re-raised after ``max_attempts``.
 - ``"07-batch"`` — ``run_batch(client, questions, model=...) -> list[str]`` against a fake client
   that fails twice (429, then 500): every answer, in order, and no question sent twice after it
-  succeeded (no double billing).
+  succeeded (no double billing). Its ``with_options(max_retries=N)`` retries like the real SDK,
+  so SDK retries (lesson 07 §5) pass as well as a hand-written retry loop.
 
 Nothing here reaches the network or really waits (except what the learner's own code sleeps).
 """
@@ -263,6 +266,101 @@ def _run_backoff(
     return "returned", value, sleeps
 
 
+def _retry_after_run(answer: Any, seconds: float, params: dict[str, Any]) -> tuple[Any, ...]:
+    """One 429 carrying `retry-after`/`retry-after-ms` for `seconds`, then success."""
+    script = _Script([_error("openai", 429, retry_after=seconds), "답"])
+    outcome, value, sleeps = _run_backoff(
+        answer, script, f"call_with_backoff(retry-after {seconds:g}초)", **params
+    )
+    return script, outcome, value, sleeps
+
+
+def _check_retry_after(answer: Any, fb: Feedback, params: dict[str, Any]) -> bool:
+    """Scenario 3: whole seconds must be honoured; fractional ones may be, or may fall back.
+
+    RFC 9110 defines delay-seconds as digits only, so `retry-after: 1` (with `retry-after-ms:
+    1000`, as OpenAI and Anthropic send) is what every parser must honour. `retry-after: 0.3`
+    (with `retry-after-ms: 300`) is honoured by a parser that reads floats or the milliseconds;
+    a seconds-only parser may treat it as absent and use its own backoff instead.
+    Waiting somewhat longer than asked is allowed (Retry-After is a minimum), up to `cap` more.
+    """
+    cap, first = params["cap"], min(params["cap"], params["base"])
+    whole = _retry_after_run(answer, 1, params)
+    frac = _retry_after_run(answer, 0.3, params)
+    asked = {1: "`retry-after: 1`(`retry-after-ms: 1000`)", 0.3: "`retry-after: 0.3`(`retry-after-ms: 300`)"}  # fmt: skip
+    for seconds, (script, outcome, value, sleeps) in ((1, whole), (0.3, frac)):
+        if outcome == "raised" and not any(value is e for e in script.raised):
+            fb.fail(
+                f"서버가 {asked[seconds]}을 보냈을 때 함수 안에서 "
+                f"`{type(value).__name__}: {value}`가 났습니다.",
+                hint="헤더 값을 숫자로 바꾸다 실패한 것 같습니다. 정수만 읽는다면 "
+                "`value.isdigit()`로 먼저 확인하고, 읽을 수 없는 값은 없는 것으로 보고 자체 "
+                "백오프로 기다리세요(`float(value)`는 소수도 읽습니다).",
+            )
+            return False
+        if outcome == "raised":
+            fb.fail(
+                f"서버가 {asked[seconds]}을 보낸 429를 재시도하지 않고 그대로 냈습니다.",
+                hint="`retry-after`가 있는 429도 재시도 대상입니다. 헤더는 기다릴 시간을 알려 줄 "
+                "뿐입니다.",
+            )
+            return False
+        if outcome == "runaway" or value != "답" or len(sleeps) != 1:
+            fb.fail(
+                f"{asked[seconds]}이 붙은 429 한 번 뒤 성공해야 하는데 `fn`을 {script.calls}번 "
+                f"부르고 {len(sleeps)}번 기다렸습니다(결과: {value!r}).",
+                hint="실패 한 번에 `sleep` 한 번, 성공하면 곧바로 그 값을 돌려주세요.",
+            )
+            return False
+    (waited,), (waited_frac,) = whole[3], frac[3]
+    if math.isclose(waited, 1000, rel_tol=0.01) or math.isclose(waited_frac, 300, rel_tol=0.01):
+        fb.fail(
+            f"서버가 {asked[1]}을 보냈는데 {waited:g}초를 기다렸습니다.",
+            hint="`retry-after-ms`는 밀리초입니다. 1000으로 나누어 초로 바꾸세요.",
+        )
+        return False
+    if waited < 1 - 1e-6:
+        ignored = waited_frac <= first + 1e-9
+        fb.fail(
+            f"서버가 {asked[1]}을 보냈는데 {waited:g}초만 기다렸습니다"
+            + (
+                f"({asked[0.3]}일 때도 {waited_frac:g}초). 헤더를 읽지 않고 자체 백오프로 "
+                "기다린 것 같습니다."
+                if ignored
+                else ". 서버가 요청한 시간보다 짧습니다."
+            ),
+            hint="`error.response.headers.get('retry-after')`가 있으면 그 초만큼 기다리세요. "
+            "서버가 가장 잘 압니다. 지터는 헤더가 없을 때의 백오프에만 섞습니다.",
+        )
+        return False
+    if waited > 1 + cap + 1e-9:
+        fb.fail(
+            f"서버가 {asked[1]}을 보냈는데 {waited:g}초를 기다렸습니다.",
+            hint="`retry-after`는 기다릴 최소 시간입니다. 그 값에 백오프를 곱하거나 더하지 말고 "
+            "그만큼만 기다리세요.",
+        )
+        return False
+    if 0.3 - 1e-6 <= waited_frac <= 0.3 + cap + 1e-9:
+        fb.ok(f"서버가 보낸 {asked[1]}과 {asked[0.3]}만큼 기다렸습니다.")
+    elif waited_frac <= first + 1e-9:
+        fb.ok(f"서버가 보낸 {asked[1]}만큼 기다렸습니다.")
+        fb.info(
+            f"{asked[0.3]}에는 자체 백오프({waited_frac:g}초)로 기다렸습니다. RFC 9110의 "
+            "delay-seconds는 정수뿐이라 틀린 것은 아닙니다. OpenAI · Anthropic 서버는 더 정밀한 "
+            "`retry-after-ms`도 보내니, 그것부터 읽으면(`float(ms) / 1000`) 서버가 말한 시간을 "
+            "그대로 따를 수 있습니다."
+        )
+    else:
+        fb.fail(
+            f"서버가 {asked[0.3]}을 보냈는데 {waited_frac:g}초를 기다렸습니다. 요청한 시간보다 "
+            "짧고, 자체 백오프 상한(첫 재시도는 base)보다는 깁니다.",
+            hint="읽은 값이 있으면 그만큼 기다리고, 읽지 못했으면 자체 백오프를 쓰세요. 헤더 값에 "
+            "지터를 곱하면 서버가 말한 시간보다 일찍 다시 보냅니다.",
+        )
+        return False
+    return True
+
+
 @register("07-backoff", "call_with_backoff(fn, ...) — 상한이 있는 지수 백오프")
 def check_backoff(answer: Any, fb: Feedback) -> None:
     if not callable(answer):
@@ -349,23 +447,8 @@ def check_backoff(answer: Any, fb: Feedback) -> None:
     fb.ok("429 두 번을 견디고 세 번째 결과를 돌려주며, 대기 시간이 지수 백오프 상한 안에 있습니다.")
 
     # 3. Retry-After -----------------------------------------------------------------------------
-    script = _Script([_error("openai", 429, retry_after=0.3), "답"])
-    outcome, value, sleeps = _run_backoff(
-        answer, script, "call_with_backoff(retry-after 0.3초)", **params
-    )
-    if (
-        outcome == "returned"
-        and value == "답"
-        and len(sleeps) == 1
-        and math.isclose(sleeps[0], 0.3, abs_tol=1e-6)
-    ):
-        fb.ok("서버가 보낸 `retry-after`(0.3초)만큼 기다렸습니다.")
-    else:
-        fb.fail(
-            f"서버가 `retry-after: 0.3`을 보냈는데 기다린 시간이 {list(sleeps)}입니다.",
-            hint="`error.response.headers.get('retry-after')`가 있으면 `float(...)`로 바꿔 그만큼 "
-            "기다리세요. 서버가 가장 잘 압니다.",
-        )
+    if not _check_retry_after(answer, fb, params):
+        return
 
     # 4. never retry a 400 -----------------------------------------------------------------------
     script = _Script([bad_request, "답"])
@@ -447,39 +530,135 @@ def check_backoff(answer: Any, fb: Feedback) -> None:
 # ------------------------------------------------------------------------------------------------
 
 
+class _FlakyState:
+    """What every `with_options` copy of one `FlakyOpenAIClient` shares: attempts and answers."""
+
+    def __init__(self, fail_at: dict[int, BaseException], limit: int) -> None:
+        import threading
+
+        from .lesson01 import FakeOpenAIClient
+
+        self.inner = FakeOpenAIClient()
+        self.fail_at = dict(fail_at)
+        self.attempts = 0
+        self.limit = limit
+        self.sdk_retries = 0
+        self.lock = threading.Lock()
+
+
+def _sdk_retries(error: BaseException) -> bool:
+    """Whether the installed openai SDK's own retry loop retries this failure.
+
+    Status errors go through the SDK's own `_should_retry` (x-should-retry, 408 · 409 · 429 · 5xx,
+    a `retry-after` over two minutes); timeouts and dropped connections are always retried.
+    """
+    import openai
+
+    from ..explain import _client
+
+    if isinstance(error, openai.APIStatusError):
+        return bool(_client("openai")._should_retry(error.response))
+    return isinstance(error, openai.APIConnectionError)  # APITimeoutError is a subclass
+
+
 class FlakyOpenAIClient:
     """A network-free ``openai.OpenAI`` stand-in whose `fail_at`-th attempts raise real SDK errors.
 
     Attempts are counted over every ``chat.completions.create`` call; a failing attempt never
     reaches the answering fake, so ``client.answered`` counts only calls that would be billed.
-    ``with_options(...)`` returns the same client (there is no SDK retry to turn off).
+    The client itself has ``max_retries=0`` (the lab asks the learner to retry). Like the real
+    SDK, ``with_options(...)`` / ``copy(...)`` returns a copy with the given settings that shares
+    the connection (here: the attempt counter and the answers): with ``max_retries=N`` each
+    ``create`` call retries up to N times whatever the SDK would retry (the SDK's own
+    ``_should_retry`` for status errors; timeouts and dropped connections), without sleeping.
     """
 
-    def __init__(self, fail_at: dict[int, BaseException], limit: int = 200) -> None:
-        from .lesson01 import FakeOpenAIClient
-
-        self._inner = FakeOpenAIClient()
-        self.fail_at = dict(fail_at)
-        self.attempts = 0
-        self.limit = limit
-        self.max_retries = 0
+    def __init__(
+        self,
+        fail_at: dict[int, BaseException],
+        limit: int = 200,
+        *,
+        max_retries: int = 0,
+        timeout: Any = None,
+        _state: _FlakyState | None = None,
+    ) -> None:
+        self._state = _state if _state is not None else _FlakyState(fail_at, limit)
+        self.max_retries = max_retries
+        self.timeout = timeout
         self.chat = SimpleNamespace(completions=SimpleNamespace(create=self._create))
 
     @property
     def answered(self) -> list[dict[str, Any]]:
-        return self._inner.calls
+        return self._state.inner.calls
+
+    @property
+    def attempts(self) -> int:
+        return self._state.attempts
+
+    @property
+    def limit(self) -> int:
+        return self._state.limit
+
+    @property
+    def fail_at(self) -> dict[int, BaseException]:
+        return self._state.fail_at
+
+    @property
+    def sdk_retries(self) -> int:
+        """How many retries the `with_options(max_retries=...)` copies made on their own."""
+        return self._state.sdk_retries
 
     def with_options(self, **options: Any) -> FlakyOpenAIClient:
-        return self
+        import openai
+
+        known = set(inspect.signature(openai.OpenAI.copy).parameters) - {"self"}
+        unknown = sorted(set(options) - known)
+        if unknown:  # the real method has keyword-only parameters, so Python says the same
+            raise TypeError(f"copy() got an unexpected keyword argument '{unknown[0]}'")
+        max_retries = options.get("max_retries", self.max_retries)
+        if max_retries is None:  # same messages as the SDK's _validate_max_retries
+            raise TypeError(
+                "max_retries cannot be None. Use 0 to disable retries or a large integer for a "
+                "larger retry budget."
+            )
+        if not isinstance(max_retries, int) or isinstance(max_retries, bool):
+            raise TypeError("max_retries must be a non-negative integer")
+        if max_retries < 0:
+            raise ValueError("max_retries must be a non-negative integer")
+        return FlakyOpenAIClient(
+            {},
+            max_retries=max_retries,
+            timeout=options.get("timeout", self.timeout),
+            _state=self._state,
+        )
+
+    copy = with_options
 
     def _create(self, *args: Any, **kwargs: Any) -> Any:
-        self.attempts += 1
-        if self.attempts > self.limit:
+        import openai
+
+        for retries_taken in range(self.max_retries + 1):
+            try:
+                return self._attempt(*args, **kwargs)
+            except (openai.APIStatusError, openai.APIConnectionError) as error:
+                if retries_taken == self.max_retries or not _sdk_retries(error):
+                    raise
+                with self._state.lock:
+                    self._state.sdk_retries += 1
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _attempt(self, *args: Any, **kwargs: Any) -> Any:
+        state = self._state
+        with state.lock:
+            state.attempts += 1
+            attempt = state.attempts
+        if attempt > state.limit:
             raise _Runaway
-        failure = self.fail_at.get(self.attempts)
+        failure = state.fail_at.get(attempt)
         if failure is not None:
             raise _fresh(failure)
-        return self._inner._create(*args, **kwargs)
+        with state.lock:
+            return state.inner._create(*args, **kwargs)
 
 
 def _batch_questions() -> list[str]:
@@ -520,7 +699,8 @@ def check_batch(answer: Any, fb: Feedback) -> None:
             fb.fail(
                 f"{client.attempts}번째 요청의 `{type(exc.original).__name__}` 한 번에 배치 전체가 "
                 "멈췄습니다.",
-                hint="질문 하나를 보내는 호출을 재시도로 감싸세요. 예: `RetryPolicy(max_attempts=4, "
+                hint="질문 하나를 보내는 호출을 재시도로 감싸세요. 예: SDK 재시도를 켠 "
+                "`client.with_options(max_retries=4)`로 보내거나, `RetryPolicy(max_attempts=4, "
                 "base_delay=0.05).call(client.chat.completions.create, model=model, messages=...)`",
             )
             return
