@@ -50,6 +50,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tools.lessons import NOTEBOOKS, ROOT, Lesson, LessonListError, load_lessons, select
+from tools.lessons import learner_env as lesson_learner_env
 from tools.table import format_table
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -82,8 +83,7 @@ CHROMIUM_FLAGS = (
     "--disable-backgrounding-occluded-windows",
 )
 
-# A learner's shell has none of these; an instructor's or CI's may.
-ENV_PREFIXES = ("LLM_LAB_", "OPENAI_", "ANTHROPIC_", "HF_", "HUGGING_FACE_", "HUGGINGFACE_")
+# Jupyter state that must come from the run's own folder, not the caller's.
 ENV_NAMES = ("JUPYTER_TOKEN", "JUPYTER_CONFIG_DIR", "JUPYTER_PATH", "JUPYTERLAB_DIR", "PYTHONPATH")
 
 # JupyterLab user settings for the run: every cell in the DOM (the default windowing mode leaves
@@ -508,8 +508,8 @@ def learner_env(base: Mapping[str, str], tmp: Path) -> dict[str, str]:
     """The environment of a learner with no keys and no settings, with Jupyter's state in ``tmp``."""
     env = {
         k: v
-        for k, v in base.items()
-        if not k.startswith(ENV_PREFIXES) and k not in ENV_NAMES and k != "VIRTUAL_ENV"
+        for k, v in lesson_learner_env(base).items()
+        if k not in ENV_NAMES and k != "VIRTUAL_ENV"
     }
     for name, sub in (
         ("JUPYTER_CONFIG_DIR", "config"),

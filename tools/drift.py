@@ -45,6 +45,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from tools.lessons import replay_env
 from tools.output_text import normalize_output, output_text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -118,7 +119,6 @@ METHODS = {
     ),
 }
 
-KEY_VARIABLES = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "HF_TOKEN")
 # Settings a maintainer's shell may carry that would point a run at other servers or fixtures.
 STRAY_VARIABLES = (
     "OPENAI_BASE_URL",
@@ -207,69 +207,21 @@ def _deprecation_fields(item: Any) -> dict[str, Any]:
     }
 
 
-def _anthropic_fallback_deprecations() -> dict[str, dict[str, Any]]:
-    from anthropic._data import DEPRECATED_MODELS
-
-    found = {}
-    for model, raw in dict(DEPRECATED_MODELS).items():
-        raw_text = raw if isinstance(raw, str) else json.dumps(raw, default=str)
-        found[str(model)] = {
-            "provider": "anthropic",
-            "shutdown": _english_date(raw_text),
-            "raw_date": raw_text,
-            "detail": "",
-        }
-    return found
-
-
-_MONTHS = (
-    "january february march april may june july august september october november december".split()
-)
-
-
-def _english_date(text: str) -> str | None:
-    """'January 22nd, 2027' or an ISO date → 'YYYY-MM-DD' (only for the fallback path)."""
-    iso = re.search(r"\d{4}-\d{2}-\d{2}", text)
-    if iso:
-        return iso.group(0)
-    match = re.search(r"([A-Za-z]+)\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})", text)
-    if not match or match.group(1).lower() not in _MONTHS:
-        return None
-    month = _MONTHS.index(match.group(1).lower()) + 1
-    return dt.date(int(match.group(3)), month, int(match.group(2))).isoformat()
-
-
 def deprecations() -> dict[str, Any]:
     """Deprecations the installed SDKs announce, as ``helpers.catalog`` reads them.
 
     ``retired`` is left out (it depends on today's date, not on the SDK) and so is ``source``
-    (it repeats the version). If ``helpers.catalog`` cannot be used, anthropic's own
-    ``DEPRECATED_MODELS`` is read directly and the snapshot says so in ``note``.
+    (it repeats the version). If ``helpers.catalog`` cannot be used, the snapshot says why.
     """
     try:
         from helpers.catalog import sdk_deprecations
 
         found = sdk_deprecations()
-        models = {str(model): _deprecation_fields(item) for model, item in found.items()}
-        return {
-            "source": "helpers.catalog.sdk_deprecations",
-            "models": dict(sorted(models.items())),
-        }
     except Exception as exc:
         note = f"helpers.catalog.sdk_deprecations()를 쓰지 못했습니다 ({_short_error(exc)})"
-    try:
-        models = _anthropic_fallback_deprecations()
-    except Exception as exc:
-        return {
-            "source": "missing",
-            "note": f"{note}; anthropic: {_short_error(exc)}",
-            "models": {},
-        }
-    return {
-        "source": "anthropic._data.DEPRECATED_MODELS",
-        "note": note + " — anthropic의 DEPRECATED_MODELS만 읽었습니다 (openai는 빠짐).",
-        "models": dict(sorted(models.items())),
-    }
+        return {"source": "missing", "note": note, "models": {}}
+    models = {str(model): _deprecation_fields(item) for model, item in found.items()}
+    return {"source": "helpers.catalog.sdk_deprecations", "models": dict(sorted(models.items()))}
 
 
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]{4,}")
@@ -506,13 +458,9 @@ def keyless_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
     upward from the notebook's folder (``report`` still mentions such a file: an older checkout of
     helpers in the drift venv would not know the switch).
     """
-    env = dict(os.environ if base is None else base)
-    for name in (*KEY_VARIABLES, *STRAY_VARIABLES):
+    env = replay_env(base)
+    for name in STRAY_VARIABLES:
         env.pop(name, None)
-    env["LLM_LAB_MODE"] = "replay"
-    env["LLM_LAB_REPLAY_STRICT"] = "1"
-    env["LLM_LAB_REPLAY_SPEED"] = "0"
-    env["LLM_LAB_DOTENV"] = "0"
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
@@ -521,11 +469,9 @@ def keyless_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
 
 def find_dotenv_above(folder: Path) -> Path | None:
     """The ``.env`` that ``helpers.keys.find_dotenv`` would pick up for a notebook in ``folder``."""
-    here = folder.resolve()
-    for candidate in (here / ".env", *(p / ".env" for p in here.parents)):
-        if candidate.is_file():
-            return candidate
-    return None
+    from helpers.keys import find_dotenv
+
+    return find_dotenv(folder)
 
 
 def _tail(text: str, lines: int = 15) -> str:

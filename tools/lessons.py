@@ -20,6 +20,16 @@ PYPROJECT = ROOT / "pyproject.toml"
 README = ROOT / "README.md"
 
 KEY_VARIABLES = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "HF_TOKEN")
+# A learner's first shell has none of these; an instructor's, a maintainer's or CI's may, and each
+# can turn a run live or point it at other servers (OPENAI_BASE_URL) or other fixtures.
+LEARNER_FOREIGN_PREFIXES = (
+    "LLM_LAB_",
+    "OPENAI_",
+    "ANTHROPIC_",
+    "HF_",
+    "HUGGING_FACE_",
+    "HUGGINGFACE_",
+)
 
 _NUMBER = re.compile(r"^\d{2}$")
 _GITHUB = re.compile(r"^https://github\.com/([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+?)(?:\.git)?/?$")
@@ -195,4 +205,14 @@ def replay_env(base: Mapping[str, str] | None = None, *, strict: bool = True) ->
     env["LLM_LAB_REPLAY_SPEED"] = "0"
     if strict:
         env["LLM_LAB_REPLAY_STRICT"] = "1"
+    return env
+
+
+def learner_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """A learner's first run: no API keys, none of this project's ``LLM_LAB_*`` settings and no
+    other provider variable, so auto mode, recorded speed and lenient matching."""
+    env = dict(os.environ if base is None else base)
+    for name in list(env):
+        if name in KEY_VARIABLES or name.startswith(LEARNER_FOREIGN_PREFIXES):
+            del env[name]
     return env

@@ -23,22 +23,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from tools.lessons import KEY_VARIABLES, ROOT, replay_env
+from tools.lessons import ROOT, learner_env, replay_env
 
 PYTEST = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider"]
-
-
-def learner_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
-    """A learner's first run: no API keys and none of this project's ``LLM_LAB_*`` settings."""
-    env = dict(os.environ if base is None else base)
-    for name in list(env):
-        if name in KEY_VARIABLES or name.startswith("LLM_LAB_"):
-            del env[name]
-    return env
 
 
 @dataclass

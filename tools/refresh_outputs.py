@@ -31,9 +31,8 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from tools.lessons import NOTEBOOKS, LessonListError, load_lessons, replay_env, select
+from tools.lessons import NOTEBOOKS, LessonListError, learner_env, load_lessons, replay_env, select
 from tools.output_text import normalize_output, output_text
-from tools.passes import learner_env
 from tools.stamp import read_notebook, write_notebook
 
 CELL_TIMEOUT = 600
