@@ -41,6 +41,7 @@ __all__ = [
     "load_catalog",
     "model_info",
     "models_table",
+    "resolve",
     "sdk_deprecations",
     "warn_if_deprecated",
 ]
@@ -132,6 +133,38 @@ def known_models(provider: str | None = None) -> list[str]:
     return [m for m, row in models.items() if provider is None or row["provider"] == provider]
 
 
+# A dated snapshot: "<alias>-YYYY-MM-DD", as OpenAI answers an alias in ``response.model``.
+_DATED_SUFFIX = re.compile(r"^(?P<base>.+)-(?P<date>\d{4}-\d{2}-\d{2})$")
+
+
+def resolve(model_id: str | None) -> str | None:
+    """The models.json id for ``model_id``, or ``None`` when the catalog has no entry for it.
+
+    A catalog id is itself. A dated snapshot (what the API reports in ``response.model`` when you
+    asked for an alias, e.g. ``gpt-5.4-mini`` → ``gpt-5.4-mini-<date>``) resolves to its alias: by
+    the entry's ``snapshots`` list (or, for a model served by several providers, the ids they answer
+    with: ``provider_ids``) first, then by the generic rule that ``<id>-YYYY-MM-DD`` (a real
+    calendar date) belongs to the catalog entry ``<id>``. Anything else is ``None``; nothing is
+    guessed from a prefix, so ``gpt-5.4-mini`` never resolves to ``gpt-5.4``.
+    """
+    if not isinstance(model_id, str) or not model_id:
+        return None
+    models = _raw_catalog()["models"]
+    if model_id in models:
+        return model_id
+    for name, row in models.items():
+        if model_id in row.get("snapshots", ()) or model_id in row.get("provider_ids", {}).values():
+            return name
+    match = _DATED_SUFFIX.match(model_id)
+    if match and match["base"] in models:
+        try:
+            _dt.date.fromisoformat(match["date"])
+        except ValueError:
+            return None
+        return match["base"]
+    return None
+
+
 def default_model(provider: str, alt: bool = False) -> str:
     """The lesson default for ``provider`` ("openai", "anthropic", "huggingface").
 
@@ -165,9 +198,12 @@ def model_info(model_id: str, *, strict: bool = False) -> ModelInfo:
     An unknown id is allowed in lessons (you may try any model): it returns a ``ModelInfo`` with
     ``known=False`` and every number ``None``, and issues a Korean :class:`UnknownModelWarning`
     listing the known ids. With ``strict=True`` it raises :class:`UnknownModelError` instead.
+    A dated snapshot of a catalog model (see :func:`resolve`) gets that entry's row; its ``id``
+    is then the catalog id.
     """
     models = _raw_catalog()["models"]
-    row = models.get(model_id)
+    catalog_id = resolve(model_id)
+    row = models.get(catalog_id) if catalog_id is not None else None
     if row is None:
         message = (
             f"'{model_id}'은(는) models.json에 없는 모델입니다. 호출은 할 수 있지만 가격·컨텍스트 "
@@ -179,7 +215,7 @@ def model_info(model_id: str, *, strict: bool = False) -> ModelInfo:
         return ModelInfo(id=model_id, provider=_guess_provider(model_id), known=False)
     price = row.get("price_usd_per_1m") or {}
     return ModelInfo(
-        id=model_id,
+        id=catalog_id,
         provider=row["provider"],
         context_window=row.get("context_window"),
         max_output_tokens=row.get("max_output_tokens"),
@@ -212,7 +248,8 @@ def estimate_cost(model_id: str, input_tokens: int, output_tokens: int) -> float
 
     Uses the standard-tier prices in models.json; cached-input discounts, batch discounts and
     long-context surcharges are not modelled. Returns ``None`` when the price is unknown
-    (unknown model, or a model whose price is ``null`` in models.json).
+    (unknown model, or a model whose price is ``null`` in models.json). A dated snapshot such as
+    the ``response.model`` of a call costs what its catalog entry costs (:func:`resolve`).
     """
     _check_tokens("input_tokens", input_tokens)
     _check_tokens("output_tokens", output_tokens)

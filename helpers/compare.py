@@ -28,8 +28,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from . import catalog
+from . import catalog, session
 from .providers import PROVIDERS
+from .session import MODE_LABELS
 
 __all__ = [
     "CALLS",
@@ -44,6 +45,7 @@ __all__ = [
     "call_openai",
     "describe_error",
     "load_tasks",
+    "mode_note",
     "plot_metrics",
     "replay_speed",
     "run",
@@ -79,6 +81,7 @@ class Reply:
     input_tokens: int | None = None
     output_tokens: int | None = None
     finish_reason: str | None = None
+    model: str | None = None  # the model the response says answered (a dated snapshot, say)
 
 
 def call_openai(client, model, system, prompt, max_tokens):
@@ -96,6 +99,7 @@ def call_openai(client, model, system, prompt, max_tokens):
         stream_options={"include_usage": True},  # one last chunk: usage, and no choices
     )
     for chunk in stream:
+        reply.model = chunk.model or reply.model  # the model that answered, on every chunk
         if chunk.usage is not None:
             reply.input_tokens = chunk.usage.prompt_tokens
             reply.output_tokens = chunk.usage.completion_tokens
@@ -130,6 +134,7 @@ def call_anthropic(client, model, system, prompt, max_tokens):
     reply.input_tokens = final.usage.input_tokens
     reply.output_tokens = final.usage.output_tokens
     reply.finish_reason = final.stop_reason  # "end_turn" or "max_tokens"
+    reply.model = final.model  # the model that answered
     return reply
 
 
@@ -149,6 +154,7 @@ def call_huggingface(client, model, system, prompt, max_tokens):
         stream_options={"include_usage": True},
     )
     for chunk in stream:
+        reply.model = chunk.model or reply.model  # the model that answered, on every chunk
         if chunk.usage is not None:
             reply.input_tokens = chunk.usage.prompt_tokens
             reply.output_tokens = chunk.usage.completion_tokens
@@ -320,10 +326,16 @@ def select_providers(value: str | Iterable[str] | None) -> list[str]:
 
 @dataclass
 class Result:
-    """One (task, provider) call, normalised across the three APIs."""
+    """One (task, provider) call, normalised across the three APIs.
+
+    ``model`` is the model you asked for; ``answered_model`` is the one the response names
+    (``chunk.model``, ``message.model``), often a dated snapshot, and the one the cost is priced
+    at. ``mode`` says who answered: ``"live"`` (the real API), ``"replay"`` (an authored example
+    from the replay server: its timings and tokens are not measurements) or ``"record"``.
+    """
 
     provider: str
-    model: str
+    model: str  # requested
     task: str
     kind: str
     lang: str
@@ -336,10 +348,16 @@ class Result:
     truncated: bool | None = None
     answer: str = ""
     error: str | None = None
+    answered_model: str | None = None
+    mode: str | None = None
 
     @property
     def ok(self) -> bool:
         return self.error is None
+
+    @property
+    def requested_model(self) -> str:
+        return self.model
 
 
 def _status_of(exc: BaseException) -> int | None:
@@ -404,11 +422,25 @@ def describe_error(exc: BaseException) -> str:
     return f"{name}: {first_line[:200]}" if first_line else name
 
 
-def _cost(model: str, input_tokens: int | None, output_tokens: int | None) -> float | None:
-    # An unknown model (a papermill parameter, say) has no price; run() warns about it once.
-    if input_tokens is None or output_tokens is None or model not in catalog.known_models():
+def _cost(model: str | None, input_tokens: int | None, output_tokens: int | None) -> float | None:
+    """The price of the model that answered; a dated snapshot costs what its alias costs.
+
+    An unknown model (a papermill parameter, say) has no price; run() warns about it once.
+    """
+    catalog_id = catalog.resolve(model)
+    if input_tokens is None or output_tokens is None or catalog_id is None:
         return None
-    return catalog.estimate_cost(model, input_tokens, output_tokens)
+    return catalog.estimate_cost(catalog_id, input_tokens, output_tokens)
+
+
+def _mode_of(provider: str, modes: Mapping[str, str] | None) -> str | None:
+    """Who answers ``provider``: the ``modes`` given, else what ``helpers.setup()`` decided."""
+    if modes is not None and provider in modes:
+        return modes[provider]
+    status = session.last_status()
+    if status is not None and provider in status.providers:
+        return status.mode(provider)
+    return None
 
 
 def call(
@@ -419,11 +451,17 @@ def call(
     *,
     lang: str = "ko",
     calls: Mapping[str, CallFunction] | None = None,
+    modes: Mapping[str, str] | None = None,
 ) -> Result:
     """Send one task to one provider and return one :class:`Result`. Never raises: a failure
-    becomes a Result whose ``error`` says, in Korean, what went wrong."""
+    becomes a Result whose ``error`` says, in Korean, what went wrong.
+
+    ``modes`` (``{"openai": "replay", ...}``) says who answers each provider; without it the
+    mode comes from ``helpers.setup()`` (``None`` when neither says).
+    """
     task = Task.from_dict(task)
     result = Result(provider=provider, model=model, task=task.id, kind=task.kind, lang=lang)
+    result.mode = _mode_of(provider, modes)
     prompt = task.prompt_for(lang)
     if prompt is None:
         result.error = f"이 작업에는 {lang} 질문이 없습니다(prompt_en)."
@@ -443,7 +481,8 @@ def call(
     result.ttft_s = reply.ttft_s
     result.input_tokens = reply.input_tokens
     result.output_tokens = reply.output_tokens
-    result.cost_usd = _cost(model, reply.input_tokens, reply.output_tokens)
+    result.answered_model = reply.model
+    result.cost_usd = _cost(reply.model or model, reply.input_tokens, reply.output_tokens)
     result.finish_reason = reply.finish_reason
     result.truncated = None if reply.finish_reason is None else reply.finish_reason in TRUNCATED
     result.answer = reply.text
@@ -530,6 +569,7 @@ def run(
     concurrent: bool = True,
     progress: bool | None = None,
     calls: Mapping[str, CallFunction] | None = None,
+    modes: Mapping[str, str] | None = None,
 ) -> Comparison:
     """Send every task to every provider in ``clients`` and collect one Result per pair.
 
@@ -537,6 +577,7 @@ def run(
     to one provider never pile up, and the wall time is about the slowest provider's own time.
     concurrent=False: everything one after another (for comparison).
     progress=None shows a bar from PROGRESS_MIN_CALLS calls on. Never raises for a failed call.
+    ``modes`` is passed on to :func:`call` (each Result's ``mode``).
     """
     if lang not in LANGS:
         raise ValueError(f"lang은 {LANGS} 중 하나여야 합니다(받은 값: {lang!r}).")
@@ -559,10 +600,17 @@ def run(
         for task in task_list:
             try:
                 result = call(
-                    provider, clients[provider], models[provider], task, lang=lang, calls=calls
+                    provider,
+                    clients[provider],
+                    models[provider],
+                    task,
+                    lang=lang,
+                    calls=calls,
+                    modes=modes,
                 )
             except Exception as exc:  # noqa: BLE001 - a row must arrive, or run() waits forever
                 result = Result(provider, models[provider], task.id, task.kind, lang)
+                result.mode = _mode_of(provider, modes)
                 result.error = describe_error(exc)
             deliver(result)
 
@@ -600,6 +648,7 @@ def run(
     for task, provider in pairs:
         if (task.id, provider) not in answered:
             lost = Result(provider, models[provider], task.id, task.kind, lang)
+            lost.mode = _mode_of(provider, modes)
             lost.error = "결과를 받지 못했습니다(비교 코드 내부 오류)."
             collected.append(lost)
     order = {(t.id, p): i for i, (t, p) in enumerate(pairs)}
@@ -634,7 +683,46 @@ def replay_speed(speed: float | None):
 # Tables and charts
 # ------------------------------------------------------------------------------------------------
 
-COLUMNS = [f.name for f in fields(Result)]
+# Who answered, and with which model, come right after the provider.
+_FIRST_COLUMNS = ["provider", "mode", "model", "answered_model"]
+COLUMNS = _FIRST_COLUMNS + [f.name for f in fields(Result) if f.name not in _FIRST_COLUMNS]
+
+# What a row's numbers are, by mode: every table and chart built from results says it.
+MODE_NOTES = {
+    "replay": "리플레이(replay): 작성한 예시 응답 — 실제 성능이 아닙니다.",
+    "record": "녹화(record): 실제 API의 응답을 리플레이 서버를 거쳐 받아 잰 값입니다.",
+    None: "모드를 알 수 없는 행은 실제로 잰 값인지 알 수 없습니다.",
+}
+NO_LIVE_NOTE = "실시간으로 받은 행이 없어 가장 빠르거나 싼 곳을 표시하지 않습니다."
+SOME_LIVE_NOTE = "초록색 표시는 실시간으로 받은 행 중에서만 고릅니다."
+UNKNOWN_MODE_LABEL = "알 수 없음"
+
+
+def _clean_mode(mode: Any) -> str | None:
+    return mode if isinstance(mode, str) and mode in MODE_LABELS else None
+
+
+def _mode_label(mode: Any) -> str:
+    mode = _clean_mode(mode)
+    return UNKNOWN_MODE_LABEL if mode is None else MODE_LABELS[mode]
+
+
+def _modes_of(frame) -> list[str | None]:
+    """The modes in a results frame, in order of appearance (an old frame: unknown)."""
+    if "mode" not in frame.columns:
+        return [None] if len(frame) else []
+    return list(dict.fromkeys(_clean_mode(m) for m in frame["mode"]))
+
+
+def mode_note(modes: Any) -> str:
+    """One Korean line saying what the rows that did not come live are ("" when all are live).
+
+    ``modes`` is a results frame (its ``mode`` column) or the modes themselves.
+    """
+    if hasattr(modes, "columns"):
+        modes = _modes_of(modes)
+    found = list(dict.fromkeys(_clean_mode(m) for m in modes))
+    return " ".join(MODE_NOTES[m] for m in ("replay", "record", None) if m in found)
 
 
 def to_frame(results: Iterable[Result]):
@@ -642,6 +730,8 @@ def to_frame(results: Iterable[Result]):
     import pandas as pd
 
     frame = pd.DataFrame([asdict(r) for r in results], columns=COLUMNS)
+    frame["mode"] = frame["mode"].astype("object")
+    frame["answered_model"] = frame["answered_model"].astype("object")
     for column in ("input_tokens", "output_tokens"):
         frame[column] = frame[column].astype("Int64")
     for column in ("latency_s", "ttft_s", "cost_usd"):
@@ -668,8 +758,36 @@ def _label(provider: str) -> str:
     return PROVIDERS[provider].label if provider in PROVIDERS else provider
 
 
+def _answered(frame):
+    """The model that answered each row; the requested one where the response named none."""
+    if "answered_model" not in frame.columns:
+        return frame["model"]
+    return frame["answered_model"].where(frame["answered_model"].notna(), frame["model"])
+
+
+def _same_model(answered: str, requested: str) -> bool:
+    known = catalog.resolve(answered)
+    return known is not None and known == catalog.resolve(requested)
+
+
+def _model_text(group) -> str:
+    """``answered``, or ``answered (요청: requested)`` when another model answered than the one
+    requested (lenient replay with a model no fixture has), for each model a provider's rows name."""
+    ok = group[group["error"].isna()]
+    rows = ok if len(ok) else group
+    pairs = dict.fromkeys(zip(_answered(rows), rows["model"], strict=True))
+    # a dated snapshot or a provider's own id of the requested model is the same model
+    return ", ".join(
+        answered
+        if answered == requested or _same_model(answered, requested)
+        else f"{answered} (요청: {requested})"
+        for answered, requested in pairs
+    )
+
+
 def summary_table(frame):
-    """Per provider: successes, mean latency and time to first token, tokens and cost summed."""
+    """Per provider: its mode, the model that answered, successes, mean latency and time to first
+    token, tokens and cost summed."""
     import pandas as pd
 
     rows = []
@@ -679,7 +797,8 @@ def summary_table(frame):
         rows.append(
             {
                 "공급자": _label(provider),
-                "모델": ", ".join(dict.fromkeys(group["model"])),
+                "모드": " · ".join(_mode_label(m) for m in _modes_of(group)),
+                "모델": _model_text(group),
                 "성공": f"{len(ok)}/{len(group)}",
                 "평균 지연(초)": ok["latency_s"].mean(),
                 "평균 첫 토큰(초)": ok["ttft_s"].mean(),
@@ -710,15 +829,55 @@ def _styler(data, uuid: str):
 
     class TableStyler(Styler):
         def __repr__(self) -> str:
-            return self.data.to_string()
+            text = self.data.to_string()
+            return f"{text}\n{self.caption}" if self.caption else text
 
     return TableStyler(data, uuid=uuid, cell_ids=False)
 
 
+def _plain(table, caption: str):
+    """Without jinja2 there is no Styler: the caption becomes a printed line above the table."""
+    if caption:
+        print(caption)
+    return table
+
+
+CAPTION_STYLE = [
+    {"selector": "caption", "props": "caption-side: top; text-align: left; color: #8a4b00;"}
+]
+
+
+def _summary_modes(table) -> tuple[list[Any], list[str | None]]:
+    """The summary's live rows (index labels) and every mode its ``모드`` column names."""
+    if "모드" not in table.columns:
+        return [], [None]
+    raw = {label: mode for mode, label in MODE_LABELS.items()}
+    live, modes = [], []
+    for index, text in table["모드"].items():
+        names = [raw.get(part.strip()) for part in str(text).split("·")]
+        modes.extend(names)
+        if names == ["live"]:
+            live.append(index)
+    return live, modes
+
+
+def _summary_caption(live: list[Any], modes: list[str | None], rows: int) -> str:
+    note = mode_note(modes)
+    if not live and rows:
+        return f"{note} {NO_LIVE_NOTE}".strip()
+    if note:
+        return f"{note} {SOME_LIVE_NOTE}"
+    return ""
+
+
 def style_summary(table):
-    """The summary table, formatted: fastest and cheapest highlighted, unknown prices spelled out."""
+    """The summary table, formatted: unknown prices spelled out, and the fastest and cheapest
+    highlighted among the rows that came live only (replayed numbers are authored, not measured).
+    A caption says when rows are replayed and why nothing, or only some rows, can be the best."""
+    live, modes = _summary_modes(table)
+    caption = _summary_caption(live, modes, len(table))
     if not _styler_available():
-        return table
+        return _plain(table, caption)
     import pandas as pd
 
     def seconds(value):
@@ -731,7 +890,7 @@ def style_summary(table):
         return catalog.format_cost(None if pd.isna(value) else float(value))
 
     best = "background-color: #d9f2e4; font-weight: bold"
-    return (
+    styler = (
         _styler(table, "compare-summary")
         .format(
             {
@@ -742,14 +901,19 @@ def style_summary(table):
                 "예상 비용(합)": cost,
             }
         )
-        .highlight_min(subset=["평균 지연(초)", "평균 첫 토큰(초)"], props=best)
-        .highlight_min(subset=["예상 비용(합)"], props=best)
+        .set_table_styles(CAPTION_STYLE, overwrite=False)
     )
+    if live:  # only measured rows can be "the fastest" or "the cheapest"
+        rows = pd.IndexSlice[live, ["평균 지연(초)", "평균 첫 토큰(초)"]]
+        styler = styler.highlight_min(subset=rows, props=best)
+        styler = styler.highlight_min(subset=pd.IndexSlice[live, ["예상 비용(합)"]], props=best)
+    return styler.set_caption(caption) if caption else styler
 
 
 RESULT_LABELS = {
     "provider": "공급자",
-    "model": "모델",
+    "mode": "모드",
+    "model": "모델",  # the model that answered
     "kind": "작업",
     "latency_s": "지연(초)",
     "ttft_s": "첫 토큰(초)",
@@ -762,14 +926,18 @@ RESULT_LABELS = {
 
 
 def style_results(frame):
-    """Every call without the answer text; rows that failed are tinted."""
+    """Every call without the answer text: its mode and the model that answered (a caption says
+    when rows are replayed); rows that failed are tinted."""
     import pandas as pd
 
-    view = frame[list(RESULT_LABELS)].copy()
+    view = frame.reindex(columns=list(RESULT_LABELS)).copy()
+    view["model"] = _answered(frame)
+    view["mode"] = [_mode_label(m) for m in view["mode"]]
     view["provider"] = view["provider"].map(_label)
     view = view.rename(columns=RESULT_LABELS)
+    caption = mode_note(frame)
     if not _styler_available():
-        return view
+        return _plain(view, caption)
 
     def tint(row):
         failed = isinstance(row["오류"], str)
@@ -781,7 +949,7 @@ def style_results(frame):
     def tokens(value):
         return "-" if pd.isna(value) else f"{int(value):,}"
 
-    return (
+    styler = (
         _styler(view, "compare-results")
         .apply(tint, axis=1)
         .format(
@@ -796,7 +964,9 @@ def style_results(frame):
             }
         )
         .hide(axis="index")
+        .set_table_styles(CAPTION_STYLE, overwrite=False)
     )
+    return styler.set_caption(caption) if caption else styler
 
 
 def _koreanize() -> None:
@@ -815,7 +985,8 @@ def _koreanize() -> None:
 def plot_metrics(frame, *, per: int = 1000):
     """Three bar charts per task, one bar per provider: latency, output tokens, and the estimated
     cost of ``per`` identical calls. Failed calls are left out; a provider without a price says
-    so on the cost chart. Returns the matplotlib Figure."""
+    so on the cost chart. The legend names each provider's mode, and a box under the charts says
+    when bars come from replayed (authored) responses. Returns the matplotlib Figure."""
     _koreanize()
     import matplotlib.pyplot as plt
     import numpy as np
@@ -826,6 +997,10 @@ def plot_metrics(frame, *, per: int = 1000):
     kinds = list(kind_of.values())
     labels = [kind_of[t] if kinds.count(kind_of[t]) == 1 else f"{kind_of[t]}\n({t})" for t in tasks]
     providers = list(dict.fromkeys(frame["provider"]))
+    modes = {p: _modes_of(frame[frame["provider"] == p]) for p in providers}
+    legend_names = {
+        p: f"{_label(p)} · {' · '.join(_mode_label(m) for m in modes[p])}" for p in providers
+    }
     x = np.arange(len(tasks))
     width = 0.8 / max(1, len(providers))
     charts = [
@@ -848,7 +1023,7 @@ def plot_metrics(frame, *, per: int = 1000):
                 x + (j - (len(providers) - 1) / 2) * width,
                 values,
                 width,
-                label=_label(provider),
+                label=legend_names[provider],
                 color=COLORS.get(provider),
             )
         ax.set_xticks(x, labels)
@@ -867,7 +1042,19 @@ def plot_metrics(frame, *, per: int = 1000):
     handles, names = axes[0].get_legend_handles_labels()
     fig.legend(handles, names, loc="upper center", bbox_to_anchor=(0.5, 0.94), ncol=len(names))
     fig.suptitle("작업별 공급자 비교 (실패한 호출은 빠짐)", y=0.995)
-    fig.tight_layout(rect=(0, 0, 1, 0.88))
+    note = mode_note(frame)
+    if note:
+        fig.text(
+            0.5,
+            0.015,
+            note,
+            ha="center",
+            va="bottom",
+            fontsize=10,
+            color="#8a4b00",
+            bbox={"boxstyle": "round", "facecolor": "#fff4e0", "edgecolor": "#e0b070"},
+        )
+    fig.tight_layout(rect=(0, 0.07 if note else 0, 1, 0.88))
     return fig
 
 

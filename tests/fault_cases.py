@@ -104,7 +104,7 @@ def make_calls(server: ReplayServer) -> dict[str, Callable[[bool], str]]:
             output = hf.chat_completion(model=HF_MODEL, messages=QUESTION, max_tokens=100)
             return output.choices[0].message.content
         chunks = hf.chat_completion(model=HF_MODEL, messages=QUESTION, max_tokens=100, stream=True)
-        return "".join(c.choices[0].delta.content or "" for c in chunks)
+        return "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
 
     return {"openai": call_openai, "anthropic": call_anthropic, "huggingface": call_hf}
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from helpers.replay.builder import SpecError, build_exchange
-from helpers.replay.tokens import estimate_tokens, pieces
+from helpers.replay.tokens import tokenizer_for
 
 LONG = "트랜스포머는 셀프 어텐션으로 문장 안의 모든 토큰 사이의 관계를 한 번에 계산합니다."
 
@@ -91,7 +91,13 @@ def test_errors_use_each_providers_error_shape():
 def test_anthropic_models_carry_the_lifecycle_the_sdk_requires():
     from anthropic.types import ModelInfo
 
-    spec = {"models": {"claude-a": "Claude A", "claude-b": {"lifecycle": "deprecated"}}}
+    released = "2026-02-17T00:00:00Z"
+    spec = {
+        "models": {
+            "claude-a": {"display_name": "Claude A", "created_at": released},
+            "claude-b": {"lifecycle": "deprecated", "created_at": released},
+        }
+    }
     built = build_exchange(request("api.anthropic.com", "/v1/models", None, method="GET"), spec)
     data = built.response_body["data"]
     parsed = [ModelInfo.model_validate(entry) for entry in data]
@@ -114,10 +120,20 @@ def test_unknown_endpoint_is_a_spec_error():
         build_exchange(request("api.openai.com", "/v1/audio/speech", {}), {"answer": "x"})
 
 
-@pytest.mark.parametrize("text", [LONG, "Hello, world! 123 테스트", "  공백  ", ""])
-def test_pieces_join_back_and_count(text):
-    assert "".join(pieces(text)) == text
-    assert estimate_tokens(text) == len(pieces(text))
+@pytest.mark.parametrize("provider", ["openai", "anthropic", "huggingface"])
+@pytest.mark.parametrize("text", [LONG, "Hello, world! 123 테스트", "  공백  ", "", "👋🏽 é"])
+def test_token_pieces_join_back_and_count(provider, text):
+    tokenizer = tokenizer_for(provider)
+    assert "".join(tokenizer.tokens(text)) == text
+    assert tokenizer.count(text) == len(tokenizer.tokens(text))
+    assert "".join(tokenizer.chunks(text)) == text
+    assert all(tokenizer.chunks(text)), "no empty stream delta"
+
+
+def test_anthropic_model_without_release_date_is_a_spec_error():
+    spec = {"models": {"claude-a": "Claude A"}}
+    with pytest.raises(SpecError, match="created_at"):
+        build_exchange(request("api.anthropic.com", "/v1/models", None, method="GET"), spec)
 
 
 def _stream_request(provider):
@@ -141,8 +157,9 @@ def test_timing_sets_first_token_and_total_stream_time(provider):
     plain = build_exchange(_stream_request(provider), {"name": "t", "answer": LONG})
     assert [text for _, text in plain.events] == [text for _, text in exchange.events]
     # the authored rhythm is kept, only scaled
-    ratio = delays[1] / plain.events[1][0]
-    assert delays[-2] == pytest.approx(plain.events[-2][0] * ratio, abs=1e-4)
+    timed = [i for i, (delay, _) in enumerate(plain.events) if i and delay > 0]
+    ratio = delays[timed[0]] / plain.events[timed[0]][0]
+    assert delays[timed[-1]] == pytest.approx(plain.events[timed[-1]][0] * ratio, abs=1e-4)
 
 
 def test_timing_first_token_alone_keeps_the_rest():

@@ -152,6 +152,48 @@ def test_estimate_cost_unknown_price_is_none():
         assert catalog.estimate_cost("who-knows", 10, 10) is None
 
 
+@pytest.mark.parametrize(
+    ("model_id", "expected"),
+    [
+        ("gpt-5.4-mini", "gpt-5.4-mini"),
+        ("gpt-5.4-mini-2026-03-17", "gpt-5.4-mini"),  # the entry's snapshots list
+        ("gpt-5.4-2026-03-05", "gpt-5.4"),
+        ("gpt-4o-2024-08-06", "gpt-4o"),  # the generic <id>-YYYY-MM-DD rule
+        ("claude-sonnet-4-20250514", "claude-sonnet-4-20250514"),
+        ("gpt-5.4-mini-2026-13-45", None),  # not a calendar date
+        ("gpt-9-2026-01-01", None),  # dated, but of no catalog entry
+        ("gpt-5.4-mini-preview", None),
+        ("gpt-5.4-mini-2026", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_resolve_maps_a_dated_snapshot_to_its_catalog_entry(model_id, expected):
+    assert catalog.resolve(model_id) == expected
+
+
+def test_listed_snapshots_resolve_to_their_entry_and_name_a_source():
+    rows = catalog.load_catalog()["models"]
+    listed = {name: row["snapshots"] for name, row in rows.items() if "snapshots" in row}
+    assert listed["gpt-5.4-mini"] == ["gpt-5.4-mini-2026-03-17"]
+    assert listed["gpt-5.4"] == ["gpt-5.4-2026-03-05"]
+    for name, snapshots in listed.items():
+        assert rows[name]["snapshots_source"]["url"].startswith("https://")
+        for snapshot in snapshots:
+            assert catalog.resolve(snapshot) == name
+
+
+def test_a_dated_snapshot_costs_what_its_alias_costs_without_a_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        info = catalog.model_info("gpt-5.4-mini-2026-03-17")
+        cost = catalog.estimate_cost("gpt-5.4-mini-2026-03-17", 1_000_000, 1_000_000)
+    assert info.known and info.id == "gpt-5.4-mini"
+    assert cost == pytest.approx(0.75 + 4.5)
+    with pytest.warns(catalog.UnknownModelWarning):
+        assert catalog.estimate_cost("gpt-9-2026-01-01", 10, 10) is None
+
+
 @pytest.mark.parametrize(("inp", "out", "error"), [(-1, 0, ValueError), (1.5, 0, TypeError)])
 def test_estimate_cost_rejects_bad_token_counts(inp, out, error):
     with pytest.raises(error, match="input_tokens"):

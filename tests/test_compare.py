@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+from pathlib import Path
 
 import anthropic
 import openai
@@ -16,6 +17,7 @@ from huggingface_hub.utils._http import default_client_factory
 from helpers import catalog, compare
 from helpers.compare import Reply, Result, Task, TaskFileError
 from helpers.replay import hf_client_factory
+from helpers.session import MODE_LABELS
 from tests.conftest import anthropic_request, author, hf_request, openai_request
 
 MODELS = {p: catalog.default_model(p) for p in ("openai", "anthropic", "huggingface")}
@@ -30,7 +32,21 @@ ANSWERS = {
     "huggingface": "토큰은 텍스트를 작은 조각으로 나눈 단위입니다.",
 }
 HANGUL = re.compile("[가-힣]")
-USAGE = {"openai": (31, 17), "anthropic": (36, 19), "huggingface": (29, 15)}
+# (input, output) tokens each provider's stream reports, read from the built fixtures
+USAGE: dict[str, tuple[int, int]] = {}
+
+
+def _stream_usage(path: Path) -> tuple[int, int]:
+    import json
+
+    final = None
+    for _, text in json.loads(path.read_text(encoding="utf-8"))["response"]["events"]:
+        data = text.strip().split("\n")[-1].removeprefix("data: ")
+        if data != "[DONE]" and '"usage"' in data:
+            final = json.loads(data).get("usage") or final
+    if "prompt_tokens" in final:
+        return final["prompt_tokens"], final["completion_tokens"]
+    return final["input_tokens"], final["output_tokens"]
 
 
 def request_for(provider: str, task: Task, lang: str = "ko") -> dict:
@@ -77,9 +93,9 @@ def shared_server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("compare-fixtures")
     for provider, answer in ANSWERS.items():
         for task in (TASK, TASK2):
-            usage = dict(zip(("input", "output"), USAGE[provider], strict=True))
             name = f"{provider}-{task.id}"
-            author(folder, name, request_for(provider, task), answer=answer, usage=usage)
+            built = author(folder, name, request_for(provider, task), answer=answer)
+            USAGE.setdefault(provider, _stream_usage(built))
         author(folder, f"{provider}-short", request_for(provider, SHORT), answer=answer)
     server = ReplayServer(FixtureStore([folder]), speed=0, strict=True)
     yield server
@@ -174,6 +190,7 @@ def test_call_normalises_each_providers_streamed_answer(clients, provider):
     assert result.truncated is False
     assert 0 < result.ttft_s <= result.latency_s
     assert result.cost_usd == catalog.estimate_cost(MODELS[provider], *USAGE[provider])
+    assert catalog.resolve(result.answered_model) == MODELS[provider], "the stream names its model"
     if provider == "huggingface":
         assert result.cost_usd is None, "Llama has no price in models.json"
     else:
@@ -374,7 +391,7 @@ def test_describe_error_explains_in_korean(exc, start):
 # --- tables ------------------------------------------------------------------------------------
 
 
-def _results():
+def _results(openai_mode="live", hf_mode="replay"):
     ok = Result("openai", "gpt-5.4-mini", "t1", "요약", "ko", 1.0, 0.2, 100, 50, 0.0003, "stop")
     ok.truncated, ok.answer = False, "답"
     cut = Result("openai", "gpt-5.4-mini", "t2", "번역", "ko", 3.0, 0.4, 80, 20, 0.0001, "length")
@@ -383,6 +400,10 @@ def _results():
     llama.finish_reason, llama.truncated = "stop", False
     failed = Result("huggingface", MODELS["huggingface"], "t2", "번역", "ko", 0.1)
     failed.error = "요청 한도 초과(429): 잠시 뒤 다시 시도하세요. [HfHubHTTPError]"
+    for result in (ok, cut):
+        result.mode = openai_mode
+    for result in (llama, failed):
+        result.mode = hf_mode
     return [ok, cut, llama, failed]
 
 
@@ -411,9 +432,188 @@ def test_styled_tables_render_stably_with_a_plain_text_form():
     assert html == compare.style_results(frame).to_html(), "no random ids"
     assert "#fde2e1" in html and "요청 한도 초과" in html
     assert "가격 정보 없음" in html
-    assert repr(styled).splitlines()[0].split()[:2] == ["공급자", "모델"]
+    assert repr(styled).splitlines()[0].split()[:3] == ["공급자", "모드", "모델"]
     summary = compare.style_summary(compare.summary_table(frame)).to_html()
     assert "가격 정보 없음" in summary and "#d9f2e4" in summary
+
+
+# --- honest derived numbers: who answered, and whether it was measured ----------------------------
+
+BEST = "#d9f2e4"
+REPLAY_NOTE = "작성한 예시 응답"
+
+
+def _best_cells(styler) -> set:
+    """(row, column) labels of the cells the rendered table marks as the best."""
+    html = styler.to_html()
+    cells = set()
+    for selectors, body in re.findall(r"([^{}]+)\{([^}]*)\}", html.split("</style>")[0]):
+        if BEST in body:
+            for row, col in re.findall(r"_row(\d+)_col(\d+)", selectors):
+                cells.add((styler.data.index[int(row)], styler.data.columns[int(col)]))
+    return cells
+
+
+def _highlighted(styler) -> set:
+    """The index labels of the rows a Styler marks as the best."""
+    return {row for row, _ in _best_cells(styler)}
+
+
+def _timed(provider, mode, latency, cost, task="t1"):
+    result = Result(provider, MODELS[provider], task, "요약", "ko", latency, latency / 4, 10, 5)
+    result.cost_usd, result.mode, result.finish_reason = cost, mode, "stop"
+    return result
+
+
+def test_tables_and_the_frame_carry_the_mode():
+    frame = compare.to_frame(_results())
+    assert frame["mode"].tolist() == ["live", "live", "replay", "replay"]
+    assert "answered_model" in frame.columns
+    live, replay = MODE_LABELS["live"], MODE_LABELS["replay"]
+    assert compare.style_results(frame).data["모드"].tolist() == [live, live, replay, replay]
+    table = compare.summary_table(frame)
+    assert table["모드"].tolist() == [live, replay]
+
+
+def test_best_is_highlighted_only_among_live_rows():
+    # the replayed rows are faster and cheaper; they must not be called "the best"
+    results = [
+        _timed("openai", "live", 2.0, 0.002),
+        _timed("anthropic", "replay", 0.5, 0.0001),
+        _timed("huggingface", "replay", 0.3, 0.00005),
+    ]
+    table = compare.summary_table(compare.to_frame(results))
+    styled = compare.style_summary(table)
+    assert _highlighted(styled) == {"OpenAI"}
+    assert REPLAY_NOTE in styled.caption and compare.SOME_LIVE_NOTE in styled.caption
+
+
+def test_the_fastest_of_two_live_rows_is_highlighted():
+    results = [
+        _timed("openai", "live", 2.0, 0.002),
+        _timed("anthropic", "live", 1.0, 0.003),
+        _timed("huggingface", "replay", 0.3, 0.00005),
+    ]
+    styled = compare.style_summary(compare.summary_table(compare.to_frame(results)))
+    assert _best_cells(styled) == {
+        ("Anthropic", "평균 지연(초)"),
+        ("Anthropic", "평균 첫 토큰(초)"),
+        ("OpenAI", "예상 비용(합)"),
+    }
+
+
+def test_without_a_live_row_nothing_is_highlighted_and_the_caption_says_why():
+    frame = compare.to_frame(_results(openai_mode="replay"))
+    styled = compare.style_summary(compare.summary_table(frame))
+    assert _highlighted(styled) == set()
+    assert "#d9f2e4" not in styled.to_html()
+    assert REPLAY_NOTE in styled.caption and compare.NO_LIVE_NOTE in styled.caption
+    assert compare.NO_LIVE_NOTE in repr(styled), "the plain-text form says it too"
+
+
+def test_a_caption_appears_when_any_row_is_replayed_and_not_when_all_are_live():
+    mixed = compare.style_results(compare.to_frame(_results()))
+    assert REPLAY_NOTE in mixed.caption and REPLAY_NOTE in mixed.to_html()
+    assert REPLAY_NOTE in repr(mixed).splitlines()[-1]
+    live = compare.to_frame(_results(hf_mode="live"))
+    assert compare.style_results(live).caption is None
+    assert compare.style_summary(compare.summary_table(live)).caption is None
+    assert compare.mode_note(live) == ""
+    unknown = compare.to_frame([_timed("openai", None, 1.0, 0.001)])
+    assert compare.mode_note(unknown) == compare.MODE_NOTES[None]
+
+
+def test_without_jinja2_the_caption_is_a_printed_line(monkeypatch, capsys):
+    monkeypatch.setattr(compare, "_styler_available", lambda: False)
+    frame = compare.to_frame(_results(openai_mode="replay"))
+    table = compare.style_summary(compare.summary_table(frame))
+    assert compare.NO_LIVE_NOTE in capsys.readouterr().out
+    assert "모드" in table.columns
+
+
+def test_the_answered_model_labels_the_row_and_sets_the_price():
+    snapshot = "gpt-5.4-mini-2026-03-17"
+
+    def fake(client, model, system, prompt, max_tokens):
+        assert model == "gpt-5.4", "the request still asks for the requested model"
+        return Reply(text="답", input_tokens=1000, output_tokens=500, model=snapshot)
+
+    result = compare.call(
+        "openai", None, "gpt-5.4", TASK, calls={"openai": fake}, modes={"openai": "replay"}
+    )
+    assert (result.model, result.requested_model) == ("gpt-5.4", "gpt-5.4")
+    assert (result.answered_model, result.mode) == (snapshot, "replay")
+    mini = catalog.estimate_cost("gpt-5.4-mini", 1000, 500)
+    assert result.cost_usd == pytest.approx(mini)
+    assert result.cost_usd != pytest.approx(catalog.estimate_cost("gpt-5.4", 1000, 500))
+    frame = compare.to_frame([result])
+    assert compare.summary_table(frame).loc["OpenAI", "모델"] == f"{snapshot} (요청: gpt-5.4)"
+    assert compare.style_results(frame).data["모델"].tolist() == [snapshot]
+
+
+def test_an_answered_model_the_catalog_does_not_know_has_no_price():
+    fake = {"openai": lambda *a: Reply(text="답", input_tokens=10, output_tokens=5, model="x-1")}
+    result = compare.call("openai", None, "gpt-5.4-mini", TASK, calls=fake)
+    assert result.answered_model == "x-1" and result.cost_usd is None
+
+
+def test_run_passes_the_modes_on_to_every_row():
+    fake = {p: (lambda *a: Reply(text="ok")) for p in ("openai", "anthropic")}
+    modes = {"openai": "live", "anthropic": "replay"}
+    comparison = compare.run(dict.fromkeys(fake), MODELS, [TASK, TASK2], calls=fake, modes=modes)
+    assert [r.mode for r in comparison.results] == ["live", "replay", "live", "replay"]
+
+
+def test_without_a_mapping_the_mode_comes_from_setup(monkeypatch):
+    from types import SimpleNamespace
+
+    import helpers.session as session
+
+    status = SimpleNamespace(providers={"openai": None}, mode=lambda provider: "replay")
+    monkeypatch.setattr(session, "_last_status", status)
+    fake = {"openai": lambda *a: Reply(text="ok")}
+    assert compare.call("openai", None, MODELS["openai"], TASK, calls=fake).mode == "replay"
+    forced = compare.call(
+        "openai", None, MODELS["openai"], TASK, calls=fake, modes={"openai": "live"}
+    )
+    assert forced.mode == "live", "an explicit mapping wins"
+    monkeypatch.setattr(session, "_last_status", None)
+    assert compare.call("openai", None, MODELS["openai"], TASK, calls=fake).mode is None
+
+
+def test_the_csv_keeps_the_mode_and_the_answered_model(tmp_path):
+    import pandas as pd
+
+    results = _results()
+    results[0].answered_model = "gpt-5.4-mini-2026-03-17"
+    path = compare.save_csv(compare.to_frame(results), tmp_path / "out.csv")
+    saved = pd.read_csv(path, encoding="utf-8-sig")
+    assert saved["mode"].tolist() == ["live", "live", "replay", "replay"]
+    assert saved["answered_model"].iloc[0] == "gpt-5.4-mini-2026-03-17"
+
+
+def test_the_chart_names_each_mode_and_notes_replayed_bars():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig = compare.plot_metrics(compare.to_frame(_results()))
+    try:
+        texts = [text.get_text() for text in fig.texts]
+        assert any(REPLAY_NOTE in text for text in texts)
+        legend = [text.get_text() for text in fig.legends[0].get_texts()]
+        assert legend == [
+            f"OpenAI · {MODE_LABELS['live']}",
+            f"Hugging Face · {MODE_LABELS['replay']}",
+        ]
+    finally:
+        plt.close(fig)
+    live = compare.plot_metrics(compare.to_frame(_results(hf_mode="live")))
+    try:
+        assert not any(REPLAY_NOTE in text.get_text() for text in live.texts)
+    finally:
+        plt.close(live)
 
 
 def test_replay_speed_sets_and_restores_the_servers_speed(make_server, monkeypatch):

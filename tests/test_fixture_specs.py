@@ -117,7 +117,7 @@ BROKEN = {
     ),
     "usage-field-wrong-type": (
         ENTRY_A + REQUEST_YAML + "  answer: 네\n  usage: {input: 열}\n",
-        ["항목 1번(01-a)", "응답을 만들 수 없습니다"],
+        ["항목 1번(01-a)", "usage에는 reasoning"],
     ),
     "duplicate-name": (
         ENTRY_A + REQUEST_YAML + "  answer: 네\n" + ENTRY_A + REQUEST_YAML + "  answer: 네\n",

@@ -137,7 +137,10 @@ def test_every_fixture_says_where_it_came_from():
     for exchange in PACKAGED.exchanges:
         assert exchange.origin in ("authored", "recorded")
         if exchange.origin == "authored":
-            assert exchange.meta.get("authored") and "녹화한 것이 아닙니다" in exchange.meta["note"]
+            assert (
+                exchange.meta.get("authored")
+                and "실제 서비스가 보낸 응답이 아닙니다" in exchange.meta["note"]
+            )
         else:
             assert exchange.meta.get("recorded") and exchange.meta.get("sdk")
 

@@ -156,6 +156,13 @@ def validate_spec(data: Any, where: str) -> list[dict[str, Any]]:
                 raise SpecFileError(
                     f"{label}: {field}는 {_type_name(kind)}이어야 합니다. 받은 값: {value!r}"[:300]
                 )
+        usage = entry.get("usage") or {}
+        if set(usage) - {"reasoning"} or not isinstance(usage.get("reasoning", 0), int):
+            raise SpecFileError(
+                f"{label}: usage에는 reasoning(추론 토큰 수, 정수)만 쓸 수 있습니다. 입력·출력 "
+                "토큰 수는 빌더가 공급자의 토큰 규칙(helpers/data/wire_profiles.json)으로 "
+                f"셉니다. 받은 값: {usage!r}"[:300]
+            )
     return data
 
 

@@ -16,7 +16,15 @@ import os
 from ..session import MODE_LABELS, last_status
 from . import LearnerError, register, run_learner
 
-MODE_ALIASES = {"실시간": "live", "재생": "replay", "녹화": "record"}
+MODE_ALIASES = {
+    "실시간": "live",
+    "라이브": "live",
+    "재생": "replay",
+    "리플레이": "replay",
+    "녹화": "record",
+    # the labels the status table (and the notebook's `mode_of`) show: "재생(replay)"
+    **{label.lower(): mode for mode, label in MODE_LABELS.items()},
+}
 
 
 @register("00-mode", "OpenAI는 지금 어떤 모드로 실행되고 있습니까?")
@@ -29,6 +37,12 @@ def _check_mode(answer, fb):
         )
         return
     actual = status.mode("openai")
+    if hasattr(answer, "mode") and hasattr(answer, "providers"):
+        fb.fail(
+            "`helpers.setup()`의 상태 객체 전체를 넘겼습니다. 답은 OpenAI 한 곳의 모드 이름입니다.",
+            hint='`last_status().mode("openai")`처럼 `.mode("openai")`로 OpenAI의 모드만 꺼내세요.',
+        )
+        return
     given = str(answer).strip().lower()
     given = MODE_ALIASES.get(given, given)
     if given == actual:
@@ -57,6 +71,18 @@ def _check_has_key(answer, fb):
             "함수를 넘겨 주세요.", hint='`check("00-has-key", has_key)`처럼 함수 이름을 넘깁니다.'
         )
         return
+    import inspect
+
+    try:
+        inspect.signature(answer).bind("LLM_LAB_EXAMPLE_SECRET")
+    except TypeError:
+        fb.fail(
+            "`has_key`는 환경 변수 이름 하나를 인자로 받아야 합니다.",
+            hint="`def has_key(name):`처럼 매개변수를 하나 두고, 함수 안에서 그 `name`을 읽으세요.",
+        )
+        return
+    except ValueError:  # no signature (a builtin): just call it
+        pass
     name, secret = "LLM_LAB_EXAMPLE_SECRET", "예시-비밀-값-0000"
     saved = os.environ.pop(name, None)
     try:
@@ -94,10 +120,17 @@ def _check_has_key(answer, fb):
                 )
                 return
             if result != expected:
-                fb.fail(
-                    f"{case} {expected}여야 하는데 {result}을(를) 돌려주었습니다.",
-                    hint="빈 문자열도 '키가 없다'로 봐야 합니다.",
-                )
+                if expected:
+                    hint = (
+                        "값이 있는데 False가 나왔습니다. 매개변수 `name`을 따옴표 없이 "
+                        "`os.environ.get(name)`으로 읽는지, 결과를 `not`으로 뒤집지 않았는지 "
+                        "확인하세요."
+                    )
+                elif value == "":
+                    hint = "빈 문자열도 '키가 없다'로 봐야 합니다. `is not None` 대신 `bool(...)`을 쓰세요."
+                else:
+                    hint = "변수가 없으면 `os.environ.get(name)`이 None이고, `bool(None)`은 False입니다."
+                fb.fail(f"{case} {expected}여야 하는데 {result}을(를) 돌려주었습니다.", hint=hint)
                 return
         fb.ok("값이 있으면 True, 비어 있거나 없으면 False를 돌려줍니다.")
         fb.ok("키 값을 화면에 출력하지 않았습니다.")

@@ -19,11 +19,22 @@ from __future__ import annotations
 import copy
 import inspect
 import math
+from decimal import Decimal
+from fractions import Fraction
 from types import SimpleNamespace
 from typing import Any
 
 from .. import catalog
-from . import TODO, Feedback, NotSolved, check_forwarded, check_signature, register, run_learner
+from . import (
+    TODO,
+    Feedback,
+    LearnerError,
+    NotSolved,
+    check_forwarded,
+    check_signature,
+    register,
+    run_learner,
+)
 
 DEFAULT_SYSTEM = "당신은 친절한 한국어 AI 어시스턴트입니다."
 
@@ -131,6 +142,28 @@ class FakeOpenAIClient:
 # ------------------------------------------------------------------------------------------------
 
 
+def _content_text(content: Any) -> tuple[str | None, str | None]:
+    """(text, problem) of a message ``content``.
+
+    The SDK types system and user content as ``Union[str, Iterable[ChatCompletionContentPartTextParam]]``:
+    a list of ``{"type": "text", "text": ...}`` parts means the same as the joined string.
+    """
+    if isinstance(content, str):
+        return content, None
+    if not isinstance(content, (list, tuple)):
+        return None, None
+    texts = []
+    for part in content:
+        if not isinstance(part, dict) or part.get("type") != "text":
+            return None, (
+                f"내용 조각 {part!r}이(가) `{{'type': 'text', 'text': ...}}` 모양이 아닙니다."
+            )
+        if not isinstance(part.get("text"), str):
+            return None, f"내용 조각 {part!r}에 문자열 `text`가 없습니다."
+        texts.append(part["text"])
+    return "".join(texts), None
+
+
 def _check_messages(fb: Feedback, kwargs: dict, question: str, system: str, label: str) -> bool:
     messages = kwargs.get("messages")
     if not isinstance(messages, (list, tuple)):
@@ -166,19 +199,48 @@ def _check_messages(fb: Feedback, kwargs: dict, question: str, system: str, labe
         )
         return False
     ok = True
-    if messages[0].get("content") != system:
-        fb.fail(
-            f"{label}: system 메시지 내용이 `system` 인자와 다릅니다: {messages[0].get('content')!r}",
-            hint="system 문장을 함수 안에 직접 쓰지 말고 `system` 매개변수 값을 그대로 넣으세요.",
-        )
-        ok = False
-    if messages[1].get("content") != question:
-        fb.fail(
-            f"{label}: user 메시지 내용이 질문과 다릅니다: {messages[1].get('content')!r}",
-            hint="`{'role': 'user', 'content': question}`처럼 `question`을 그대로 넣으세요.",
-        )
-        ok = False
+    for message, expected, who, hint in (
+        (
+            messages[0],
+            system,
+            "system 메시지 내용이 `system` 인자와 다릅니다",
+            "system 문장을 함수 안에 직접 쓰지 말고 `system` 매개변수 값을 그대로 넣으세요.",
+        ),
+        (
+            messages[1],
+            question,
+            "user 메시지 내용이 질문과 다릅니다",
+            "`{'role': 'user', 'content': question}`처럼 `question`을 그대로 넣으세요.",
+        ),
+    ):
+        text, problem = _content_text(message.get("content"))
+        if problem:
+            fb.fail(
+                f"{label}: {message.get('role')} 메시지의 {problem}",
+                hint="내용을 조각 리스트로 쓴다면 글자는 `'text'` 키에 넣습니다: "
+                "`[{'type': 'text', 'text': question}]`. 문자열 하나로 써도 같습니다.",
+            )
+            ok = False
+        elif text != expected:
+            fb.fail(f"{label}: {who}: {message.get('content')!r}", hint=hint)
+            ok = False
     return ok
+
+
+def _check_temperature(fb: Feedback, kwargs: dict, expected: Any, label: str) -> bool:
+    """``temperature`` passed through; ``None`` may also be left out (the model's default)."""
+    if expected is None:
+        if kwargs.get("temperature") is None:
+            return True
+    elif "temperature" not in kwargs:
+        fb.fail(
+            f"{label}: `temperature={expected!r}`로 불렀는데 요청에 `temperature`가 없습니다.",
+            hint="받은 `temperature`를 `create(..., temperature=temperature)`로 넘기세요. 추론 "
+            "모델이 거절할까 걱정된다면 기본값을 `None`으로 두고 None일 때만 빼거나, 1절처럼 "
+            "`openai.BadRequestError`를 잡아 `temperature` 없이 다시 호출하세요.",
+        )
+        return False
+    return check_forwarded(fb, kwargs, "temperature", expected, label)
 
 
 def _check_return(fb: Feedback, out: Any, response: Any) -> None:
@@ -217,6 +279,13 @@ def _check_return(fb: Feedback, out: Any, response: Any) -> None:
             hint="사용량은 `response.usage`에 있습니다.",
         )
         return
+    if isinstance(usage, dict):
+        fb.fail(
+            "두 번째 반환값이 `usage` 객체가 아니라 딕셔너리입니다.",
+            hint="`response.usage` 객체를 그대로 반환하세요. 다음 실습들은 "
+            "`usage.prompt_tokens`처럼 속성으로 읽습니다(`model_dump()`는 필요 없습니다).",
+        )
+        return
     fields = ("prompt_tokens", "completion_tokens", "total_tokens")
     got = {f: getattr(usage, f, None) for f in fields}
     want = {f: getattr(expected_usage, f) for f in fields}
@@ -244,10 +313,15 @@ def check_ask(answer: Any, fb: Feedback) -> None:
                 f"`system`의 기본값이 {defaults.get('system')!r}입니다.",
                 hint=f"기본값은 {DEFAULT_SYSTEM!r}입니다.",
             )
-        if defaults.get("temperature") != 0.7:
+        temperature_default = defaults.get("temperature")
+        if temperature_default is not None and (
+            not _is_number(temperature_default) or temperature_default != 0.7
+        ):
             fb.fail(
-                f"`temperature`의 기본값이 {defaults.get('temperature')!r}입니다.",
-                hint="기본값은 0.7입니다.",
+                f"`temperature`의 기본값이 {temperature_default!r}입니다.",
+                hint="기본값은 0.7입니다. 모델의 기본값을 쓰려면 `None`으로 둘 수도 있습니다."
+                if not isinstance(temperature_default, str)
+                else "기본값은 문자열이 아니라 숫자 0.7입니다(따옴표 없이).",
             )
         if not isinstance(model_default, str):
             fb.fail(
@@ -276,8 +350,17 @@ def check_ask(answer: Any, fb: Feedback) -> None:
     kwargs = client.calls[0]
     if _check_messages(fb, kwargs, question, DEFAULT_SYSTEM, "기본값으로 호출"):
         fb.ok("system 메시지 다음에 user 메시지(질문)를 보냅니다.")
-    if check_forwarded(fb, kwargs, "temperature", 0.7, "기본값으로 호출"):
-        fb.ok("기본 `temperature=0.7`을 전달합니다.")
+    temperature_default = defaults.get("temperature", 0.7) if defaults else 0.7
+    if temperature_default is not None:
+        temperature_default = 0.7  # a wrong default was reported above
+    if _check_temperature(fb, kwargs, temperature_default, "기본값으로 호출"):
+        if temperature_default is None:
+            fb.ok(
+                "`temperature=None`이면 값을 정하지 않으므로 모델의 기본값을 씁니다"
+                "(SDK 문서: 추론 모델은 지원하는 파라미터가 다를 수 있습니다)."
+            )
+        else:
+            fb.ok("기본 `temperature=0.7`을 전달합니다.")
     if check_forwarded(fb, kwargs, "model", model_default, "기본값으로 호출"):
         fb.ok(f"기본 모델 `{model_default}`를 전달합니다.")
     if "max_tokens" in kwargs:
@@ -305,7 +388,9 @@ def check_ask(answer: Any, fb: Feedback) -> None:
         return
     kwargs2 = client2.calls[-1]
     forwarded = _check_messages(fb, kwargs2, question2, system2, "인자를 바꿔 호출")
-    if kwargs2.get("temperature") != 0.2:
+    if "temperature" not in kwargs2:
+        forwarded = _check_temperature(fb, kwargs2, 0.2, "인자를 바꿔 호출") and forwarded
+    elif kwargs2.get("temperature") != 0.2:
         forwarded = False
         fb.fail(
             f"`temperature=0.2`로 불렀는데 전달된 값은 {kwargs2.get('temperature')!r}입니다.",
@@ -594,6 +679,11 @@ def _diagnose(got: float, p: int, c: int, model: str) -> str | None:
             (p + c) * po / 1_000_000,
             "`total_tokens`에 출력 가격 하나만 곱했습니다. 입력과 출력은 가격이 다릅니다.",
         ),
+        (
+            (p * pi + c * po) / 1_000_000 * 100,
+            "센트 단위로 계산한 것 같습니다(100을 곱함). 가격표가 달러이므로 결과도 달러로 "
+            "돌려주세요.",
+        ),
     ]
     if model != default.id and default.has_price:
         candidates.append(
@@ -607,6 +697,38 @@ def _diagnose(got: float, p: int, c: int, model: str) -> str | None:
         if math.isclose(got, value, rel_tol=1e-6, abs_tol=1e-12):
             return message
     return None
+
+
+def _rounded_to(wrong: list[tuple[int, int, str, Any, float]]) -> int | None:
+    """The number of decimals every wrong result is the expected cost rounded to, if any."""
+    for digits in range(0, 11):
+        if all(
+            math.isclose(got, round(expected, digits), rel_tol=1e-9, abs_tol=1e-12)
+            for _, _, _, got, expected in wrong
+        ):
+            return digits
+    return None
+
+
+def _usage_misread(fb: Feedback, error: BaseException) -> bool:
+    """Korean feedback for reading ``CompletionUsage`` with another API's names or as a dict."""
+    name = getattr(error, "name", None) if isinstance(error, AttributeError) else None
+    if name in ("input_tokens", "output_tokens"):
+        fb.fail(
+            f"`usage.{name}`를 읽었습니다. `input_tokens`/`output_tokens`는 Anthropic과 "
+            "Responses API의 이름이고, Chat Completions의 `usage`에는 없습니다.",
+            hint="Chat Completions에서는 `usage.prompt_tokens`(입력)와 "
+            "`usage.completion_tokens`(출력)를 씁니다.",
+        )
+        return True
+    if isinstance(error, TypeError) and "subscriptable" in str(error):
+        fb.fail(
+            "`usage`를 딕셔너리처럼 `usage['...']`로 읽었습니다. `usage`는 SDK의 "
+            "`CompletionUsage` 객체입니다.",
+            hint="속성으로 읽으세요: `usage.prompt_tokens`, `usage.completion_tokens`.",
+        )
+        return True
+    return False
 
 
 @register("01-cost", "call_cost(usage, model) — 호출 한 번의 비용(USD)")
@@ -624,11 +746,18 @@ def check_cost(answer: Any, fb: Feedback) -> None:
     for model in _cost_models():
         for p, c in _COST_TOKENS:
             usage = CompletionUsage(prompt_tokens=p, completion_tokens=c, total_tokens=p + c)
-            got = run_learner(answer, usage, model, what=f"call_cost(usage, {model!r})")
+            try:
+                got = run_learner(answer, usage, model, what=f"call_cost(usage, {model!r})")
+            except LearnerError as exc:
+                if _usage_misread(fb, exc.original):
+                    return
+                raise
             expected = catalog.estimate_cost(model, p, c)
             total += 1
             if got is Ellipsis or got is TODO:
                 raise NotSolved("call_cost가 아직 `...`를 반환합니다")
+            if isinstance(got, (Decimal, Fraction)):
+                got = float(got)  # exact decimal or rational dollars are fine
             if isinstance(got, bool) or not isinstance(got, (int, float)):
                 hint = "숫자(float, 달러)를 반환하세요."
                 if got is None:
@@ -655,7 +784,14 @@ def check_cost(answer: Any, fb: Feedback) -> None:
         f"{len(wrong)}/{total}개 사례가 틀렸습니다. 예: 모델 `{model}`, 입력 {p:,} · 출력 {c:,} 토큰 → "
         f"기대 {expected!r}, 받은 값 {got!r}"
     )
-    if diagnosed:
+    rounded = _rounded_to(wrong)
+    if rounded is not None:
+        fb.hint(
+            f"결과를 소수점 {rounded}자리로 반올림했습니다. 토큰 몇 개의 비용은 0.000001달러보다 "
+            "작을 수 있어 반올림하면 사라집니다. 계산한 값을 그대로 돌려주고, 보기 좋게 "
+            "보여 줄 때만 `catalog.format_cost`를 쓰세요."
+        )
+    elif diagnosed:
         for message in diagnosed:
             fb.hint(message)
     else:

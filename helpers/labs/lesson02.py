@@ -95,6 +95,16 @@ def _orphaned(result: list[dict], original: list[dict]) -> bool:
     return False
 
 
+def _trimmed_on_equal(result: list[dict], history: list[dict], budget: int) -> bool:
+    """True when ``result`` is what a ``<`` comparison (instead of ``<=``) keeps."""
+    if budget <= 1:
+        return False
+    try:
+        return result == trim_to_budget(history, budget - 1, char_tokens)
+    except ValueError:
+        return False
+
+
 def _in_order(result: list[dict], original: list[dict]) -> bool:
     it = iter(original)
     return all(any(m == o for o in it) for m in result)
@@ -159,6 +169,13 @@ def check_trim_budget(answer: Any, fb: Feedback) -> None:
                 hint="메시지 하나씩이 아니라 **턴 단위**(user 메시지와 그 뒤의 답들)로 지우세요. "
                 "답만 남으면 모델은 무엇에 대한 답인지 알 수 없습니다.",
             )
+        elif len(result) < len(expected) and _trimmed_on_equal(result, history, budget):
+            fb.fail(
+                f"{label}: 필요보다 많이 지웠습니다. {got}, 기대 {_describe(expected)} "
+                f"({char_tokens(expected)} 토큰)",
+                hint="예산과 **같은** 토큰 수는 예산 안입니다. `count_tokens(결과) <= budget`이면 "
+                "멈추세요(`<`가 아니라 `<=`).",
+            )
         elif len(result) < len(expected):
             fb.fail(
                 f"{label}: 필요보다 많이 지웠습니다. {got}, 기대 {_describe(expected)}",
@@ -181,8 +198,16 @@ def check_trim_budget(answer: Any, fb: Feedback) -> None:
         out = answer(copy.deepcopy(system_only) + sample_history(1, None), 5, char_tokens)
     except ValueError:
         fb.ok("예산이 system 메시지보다 작으면 `ValueError`로 알립니다.")
-    except Exception as exc:  # noqa: BLE001 - the learner's code, reported
-        raise LearnerError(exc, "trim(messages, 5, count_tokens)") from exc
+    except (TypeError, AttributeError, KeyError, IndexError, NameError) as exc:
+        raise LearnerError(exc, "trim(messages, 5, count_tokens)") from exc  # a bug, reported
+    except Exception as exc:  # noqa: BLE001 - raised on purpose, but not the asked-for type
+        fb.fail(
+            f"예산(5)이 system 메시지보다 작을 때 `ValueError`가 아니라 "
+            f"`{type(exc).__name__}`를 냈습니다.",
+            hint="잘못된 값(맞출 수 없는 예산)에는 `ValueError`를 씁니다: "
+            "`raise ValueError('예산이 system 메시지보다 작습니다')`. 호출하는 쪽은 "
+            "`except ValueError:`로 이 경우를 잡습니다.",
+        )
     else:
         fb.fail(
             f"예산(5)이 system 메시지({char_tokens(system_only)} 토큰)보다 작은데 오류 없이 "
@@ -226,6 +251,26 @@ def _over_cases() -> list[tuple[list[dict], int]]:
     return requests
 
 
+def _message_positions(history: list[dict], budget: int) -> set[int]:
+    """0- and 1-based list positions of the first user message whose request is over budget."""
+    for i, message in enumerate(history):
+        if message["role"] == "user" and char_tokens(history[: i + 1]) > budget:
+            expected = first_turn_over_reference(history, budget, char_tokens)
+            return {i, i + 1} - {expected}
+    return set()
+
+
+def _first_over_with_reply(messages: list[dict], budget: int) -> int | None:
+    """The answer of counting each turn's reply into its request (a common slip)."""
+    turn = 0
+    for i, message in enumerate(messages):
+        if message["role"] == "user":
+            turn += 1
+            if char_tokens(messages[: i + 2]) > budget:
+                return turn
+    return None
+
+
 @register(
     "02-over-budget", "first_turn_over(messages, budget, count_tokens) — 예산을 처음 넘는 턴 찾기"
 )
@@ -264,6 +309,19 @@ def check_over_budget(answer: Any, fb: Feedback) -> None:
                 f"예산과 **같은** 요청을 넘었다고 보았습니다. {context}",
                 hint="예산 이하(<=)는 보낼 수 있습니다. 예산보다 **큰**(>) 첫 요청을 찾으세요.",
             )
+        elif isinstance(got, int) and got in _message_positions(history, budget):
+            fb.fail(
+                f"턴 번호가 아니라 메시지 위치(인덱스)를 돌려준 것 같습니다. {context}",
+                hint="`messages`에는 system과 assistant 메시지도 있습니다. 턴 번호는 그때까지 만난 "
+                "user 메시지의 개수입니다(첫 user 메시지가 1턴). user 메시지를 만날 때마다 "
+                "`turn += 1`로 세세요.",
+            )
+        elif got == _first_over_with_reply(history, budget):
+            fb.fail(
+                f"요청에 그 턴의 답까지 세었습니다. {context}",
+                hint="턴 k의 요청을 보낼 때는 그 질문에 아직 답이 없습니다. 답(assistant)은 요청의 "
+                "응답으로 돌아옵니다. k번째 user 메시지까지, `messages[: i + 1]`만 세세요.",
+            )
         elif got == expected - 1:
             fb.fail(
                 f"턴 번호가 하나 작습니다. {context}",
@@ -290,6 +348,17 @@ def check_over_budget(answer: Any, fb: Feedback) -> None:
 # ------------------------------------------------------------------------------------------------
 # 02-resume
 # ------------------------------------------------------------------------------------------------
+
+
+def _caused_by_load_error(exc: BaseException) -> bool:
+    """True when ``exc`` is (or wraps, via ``raise ... from``/``__context__``) a load error."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, (ConversationFileError, ValueError)):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 @register("02-resume", "resume(path, system) — 저장한 대화 이어가기")
@@ -335,7 +404,18 @@ def check_resume(answer: Any, fb: Feedback) -> None:
 
         # 2. No file yet: a fresh conversation with the system message.
         missing = folder / "new.json"
-        got = run_learner(answer, missing, system, what="resume(없는 파일, system)")
+        try:
+            got = run_learner(answer, missing, system, what="resume(없는 파일, system)")
+        except LearnerError as exc:
+            if not isinstance(exc.original, FileNotFoundError):
+                raise
+            fb.error(
+                "파일이 없을 때 `FileNotFoundError`가 났습니다. 처음 실행할 때는 저장된 대화가 "
+                "없으니 새 대화를 시작해야 합니다.",
+                hint="`Conversation.load(path)`를 `try`로 감싸고 `except FileNotFoundError:`에서 "
+                "`Conversation(system)`을 돌려주세요.",
+            )
+            return
         if not isinstance(got, Conversation) or got.messages != [
             {"role": "system", "content": system}
         ]:
@@ -357,8 +437,10 @@ def check_resume(answer: Any, fb: Feedback) -> None:
             got = answer(corrupt, system)
         except (ConversationFileError, ValueError):
             raised = True
-        except Exception as exc:  # noqa: BLE001 - reported as the learner's error
-            raise LearnerError(exc, "resume(손상된 파일, system)") from exc
+        except Exception as exc:  # noqa: BLE001 - a wrapped load error still tells the caller
+            if not _caused_by_load_error(exc):
+                raise LearnerError(exc, "resume(손상된 파일, system)") from exc
+            raised = True
         else:
             raised = False
         if not corrupt.exists() or corrupt.read_text(encoding="utf-8") != content:
@@ -372,7 +454,7 @@ def check_resume(answer: Any, fb: Feedback) -> None:
         else:
             fb.fail(
                 "손상된 파일인데 오류 없이 새 대화를 돌려주었습니다.",
-                hint="`except Exception:`으로 모든 오류를 잡으면, 새 대화를 저장하는 순간 "
-                "손상된(하지만 살릴 수 있는) 원래 기록을 덮어쓰게 됩니다. "
-                "`except FileNotFoundError:`만 잡으세요.",
+                hint="`FileNotFoundError` 말고 다른 오류(`ValueError`, `Exception` 등)까지 잡아 새 "
+                "대화를 돌려주면, 그 대화를 저장하는 순간 손상된(하지만 살릴 수 있는) 원래 기록을 "
+                "덮어쓰게 됩니다. `except FileNotFoundError:`만 잡으세요.",
             )

@@ -102,18 +102,29 @@ _CASES: list[tuple[str, list[dict[str, str]], dict[str, Any]]] = [
 def _diagnose_conversion(got: dict, given: list, want: dict, fb: Feedback) -> bool:
     """Explain the first thing wrong with one converted case; True when it is right."""
     messages = got.get("messages")
-    if not isinstance(messages, list):
+    # `messages: Iterable[MessageParam]`: a list or a tuple spreads into `messages.create` alike.
+    if not isinstance(messages, (list, tuple)):
         fb.fail(
             f"`messages` 키에 리스트가 없습니다(받은 값: {messages!r}).",
             hint="`{'system': ..., 'messages': [...]}` 모양의 딕셔너리를 돌려주세요.",
         )
         return False
+    messages = list(messages)
     roles = [m.get("role") if isinstance(m, dict) else None for m in messages]
     if "system" in roles:
         fb.fail(
             "변환한 `messages` 안에 아직 `role: system` 메시지가 있습니다.",
             hint="Claude는 시스템 프롬프트를 `messages` 밖의 `system` 매개변수로 받습니다. "
             "system 메시지는 `messages`에서 빼서 `system` 키로 옮기세요.",
+        )
+        return False
+    system_texts = [m["content"] for m in given if m["role"] == "system"]
+    as_user = [m for m in messages if m.get("role") == "user" and m.get("content") in system_texts]
+    if as_user and len(messages) > len(want["messages"]):
+        fb.fail(
+            "system 메시지를 `role: user` 메시지로 바꿔 `messages`에 남겼습니다.",
+            hint="그러면 시스템 지시가 사용자의 말이 됩니다. system 메시지는 `messages`에서 빼서 "
+            "`system` 키로만 옮기세요.",
         )
         return False
     if messages != want["messages"]:
@@ -134,7 +145,44 @@ def _diagnose_conversion(got: dict, given: list, want: dict, fb: Feedback) -> bo
     system = got.get("system")
     if system == want["system"]:
         return True
-    if isinstance(system, str) and system == given[0]["content"]:
+    blocks = (
+        isinstance(system, (list, tuple)) and system and all(isinstance(b, dict) for b in system)
+    )
+    if blocks:
+        # `system: Union[str, Iterable[TextBlockParam]]`: text blocks are read by their text.
+        text, problem, hint = _as_text(list(system), "system")
+        if text is None:
+            fb.fail(problem, hint=hint)
+            return False
+        if text == want["system"]:
+            return True
+        if len(system) > 1 and [b["text"] for b in system] == system_texts:
+            fb.fail(
+                "`system`을 system 메시지마다 블록 하나로 나눴습니다: "
+                f"{[b['text'] for b in system]!r}",
+                hint="블록 리스트도 `system`에 넣을 수 있지만, 이 실습은 system 메시지들을 빈 줄"
+                "(`'\\n\\n'`)로 이은 프롬프트 하나를 만듭니다. 문자열 하나나 블록 하나"
+                "(`[{'type': 'text', 'text': '\\n\\n'.join(...)}]`)로 돌려주세요.",
+            )
+            return False
+        system = text
+    if isinstance(system, str) and len(system_texts) > 1:
+        joins = (("\n", "줄바꿈 하나(`'\\n'`)로"), (" ", "공백(`' '`)으로"), ("", "구분자 없이"))
+        for sep, how in joins:
+            if system == sep.join(system_texts):
+                fb.fail(
+                    f"system 메시지들을 {how} 이었습니다: {system!r}",
+                    hint="두 지시가 한 문단처럼 붙지 않도록 빈 줄(`'\\n\\n'`)로 이어 붙이세요: "
+                    "`'\\n\\n'.join(...)`.",
+                )
+                return False
+    if isinstance(system, str) and len(system_texts) > 1 and system == system_texts[-1]:
+        fb.fail(
+            "마지막 system 메시지만 남았습니다. 앞의 system 메시지가 빠졌습니다.",
+            hint="반복문에서 `result['system'] = m['content']`처럼 쓰면 다음 system 메시지가 앞의 "
+            "것을 덮어씁니다. 리스트에 모았다가 `'\\n\\n'.join(...)`으로 이어 붙이세요.",
+        )
+    elif isinstance(system, str) and system == given[0]["content"]:
         fb.fail(
             "맨 앞의 system 메시지만 옮겼습니다. 중간에 있는 system 메시지가 빠졌습니다.",
             hint="system 메시지를 모두 찾아, 나온 순서대로 빈 줄(`'\\n\\n'`)로 이어 붙이세요.",
@@ -638,6 +686,14 @@ def _anthropic_reasons() -> tuple[str, ...]:
     return typing.get_args(StopReason)
 
 
+def _stop_value(value: Any) -> str:
+    """The text of one cell: an `inspect.Parameter` (from `signature(...).parameters[...]`) names
+    its parameter; anything else is read as its string, surrounding spaces ignored."""
+    if isinstance(value, inspect.Parameter):
+        return value.name
+    return str(value).strip()
+
+
 @register("03-stop-field", "표에 없는 줄 채우기 — 멈춤 문자열(stop sequence)")
 def check_stop_field(answer: Any, fb: Feedback) -> None:
     if not isinstance(answer, dict):
@@ -653,9 +709,33 @@ def check_stop_field(answer: Any, fb: Feedback) -> None:
     todo = [key for key in STOP_FIELDS if _is_placeholder(answer[key])]
     if todo:
         raise NotSolved(f"값을 채우지 않은 항목: {todo}")
-    values = {key: str(answer[key]).strip() for key in STOP_FIELDS}
+    listed = [key for key in STOP_FIELDS if isinstance(answer[key], (list, tuple, set))]
+    if listed:
+        key = listed[0]
+        fb.fail(
+            f"`{key}`에 이름이 아니라 {type(answer[key]).__name__}를 넣었습니다: {answer[key]!r}",
+            hint="칸마다 문자열 하나를 넣습니다. 힌트의 리스트 컴프리헨션 결과라면 `[0]`으로 그 "
+            "안의 이름을 꺼내세요.",
+        )
+        return
+    values = {key: _stop_value(answer[key]) for key in STOP_FIELDS}
 
     openai_params, anthropic_params = _openai_params(), _anthropic_params()
+    for key, names in (
+        ("openai_param", openai_params),
+        ("anthropic_param", anthropic_params),
+        ("openai_reason", _openai_reasons()),
+        ("anthropic_reason", _anthropic_reasons()),
+    ):
+        value = values[key]
+        if value not in names and value.lower() in names:
+            fb.fail(
+                f"`{key}`의 `{value}`: 대소문자가 다릅니다.",
+                hint=f"SDK의 이름과 값은 대소문자를 구분합니다. 모두 소문자로 씁니다: "
+                f"`{value.lower()}`.",
+            )
+            values[key] = value.lower()  # judge the rest of the row as if it were spelt right
+            fb.info("아래 판정은 소문자로 고쳐 읽은 값으로 합니다.")
     param = values["openai_param"]
     if param == "stop":
         fb.ok("OpenAI는 `stop`으로 멈춤 문자열을 받습니다.")
@@ -709,6 +789,12 @@ def check_stop_field(answer: Any, fb: Feedback) -> None:
     anthropic_reasons = _anthropic_reasons()
     if reason == "stop_sequence":
         fb.ok("Anthropic은 `stop_reason == 'stop_sequence'`로 따로 알려 줍니다.")
+    elif reason == "stop_sequences":
+        fb.fail(
+            "`stop_sequences`는 요청에 넣는 매개변수 이름입니다. `stop_reason`의 값이 아닙니다.",
+            hint="멈춘 이유의 값은 매개변수 이름과 비슷한 단수형입니다. "
+            "`typing.get_args(anthropic.types.StopReason)`에서 찾아보세요.",
+        )
     elif reason == "end_turn":
         fb.fail(
             "`end_turn`은 모델이 스스로 답을 끝냈을 때입니다.",

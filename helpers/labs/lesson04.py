@@ -191,6 +191,13 @@ def _check_chat_call(
             hint="값을 직접 쓰지 말고 `max_tokens=max_new_tokens`로 넘기세요.",
         )
         ok = False
+    if "temperature" not in kwargs:
+        fb.fail(
+            f"{label}: `temperature`를 넘기지 않았습니다(기대: {temp}).",
+            hint="시드의 `temperature=0.7`도 채팅 호출에 그대로 옮깁니다: "
+            "`temperature=temperature`.",
+        )
+        return False
     ok = check_forwarded(fb, kwargs, "temperature", temp, label) and ok
     return ok
 
@@ -221,6 +228,37 @@ def _run_ask(
             fb.fail(
                 "`chat_completion`에 `max_new_tokens`를 넘겼습니다. 채팅에는 그 인자가 없습니다.",
                 hint="출력 한도의 이름이 다릅니다: `max_tokens=max_new_tokens`.",
+            )
+            return False, None
+        if isinstance(original, TypeError) and "argument 'prompt'" in str(original):
+            fb.fail(
+                "`chat_completion`에는 `prompt` 인자가 없습니다(SDK가 TypeError를 냈습니다).",
+                hint="채팅은 프롬프트를 메시지 목록으로 받습니다: "
+                "`messages=[{'role': 'user', 'content': prompt}]`.",
+            )
+            return False, None
+        returned = client.returned[-1] if client.returned else None
+        if (
+            returned is not None
+            and isinstance(original, AttributeError)
+            and "'text'" in str(original)
+        ):
+            fb.fail(
+                f"`choices[0].text`는 채팅 응답에 없습니다: `{original}`",
+                hint="`text`는 완성(completion) API의 모양입니다. 채팅의 답은 "
+                "`response.choices[0].message.content`에 있습니다.",
+            )
+            return False, None
+        if returned is not None and isinstance(original, KeyError):
+            key = original.args[0] if original.args else "?"
+            cause = f"응답에 {key!r} 키가 없습니다."
+            if key == "generated_text":
+                cause = "`generated_text`는 `text_generation`의 결과 모양입니다. " + cause
+            fb.fail(
+                f"{cause} (`KeyError: {original}`)",
+                hint="채팅의 답은 `response.choices[0].message.content`에 있습니다. "
+                "huggingface_hub의 출력 객체는 딕셔너리이기도 해서 "
+                "`response['choices'][0]['message']['content']`로 읽어도 같습니다.",
             )
             return False, None
         raise
@@ -374,6 +412,28 @@ def _no_real_sleep():
         time.sleep = original
 
 
+def _own_error(error: Exception | None, script: _Script) -> bool:
+    """True when `error` came from the learner's code, not from the scripted `call()`."""
+    return error is not None and not any(error is e for e in script.outcomes)
+
+
+def _explain_own_error(fb: Feedback, error: Exception, what: str) -> None:
+    """A crash in the learner's own code (a header read, a conversion), named as such."""
+    header = isinstance(error, KeyError) or (
+        isinstance(error, (TypeError, ValueError))
+        and ("int()" in str(error) or "float" in str(error))
+    )
+    fb.fail(
+        f"{what}: 함수 안에서 `{type(error).__name__}: {error}`가 났습니다.",
+        hint="`Retry-After` 헤더를 읽다가 난 오류로 보입니다. 헤더는 없을 수도 있습니다. "
+        "`error.response.headers.get('retry-after')`로 읽고, 없거나 숫자로 읽을 수 없으면 "
+        "지수 백오프+지터로 기다리세요."
+        if header
+        else "재시도할 오류를 받은 뒤 기다릴 시간을 정하는 코드에서 예외가 났습니다. 그 부분을 "
+        "확인하세요.",
+    )
+
+
 def _attempt(
     answer: Callable, script: _Script, **kwargs: Any
 ) -> tuple[Any, Exception | None, _Sleeps]:
@@ -409,6 +469,9 @@ def check_backoff(answer: Any, fb: Feedback) -> None:
         )
         return
 
+    first_cap = params.get("base_delay", 1.0)
+    if isinstance(first_cap, bool) or not isinstance(first_cap, (int, float)) or first_cap <= 0:
+        first_cap = 1.0
     with _no_real_sleep() as real_sleeps:
         # 1. success at once: no waiting.
         script = _Script([])
@@ -472,7 +535,9 @@ def check_backoff(answer: Any, fb: Feedback) -> None:
             )
             return
         shown = [round(s, 2) for s in sleeps]
-        if error is not None or result != "성공":
+        if _own_error(error, script):
+            _explain_own_error(fb, error, "`Retry-After: 3`이 붙은 429")
+        elif error is not None or result != "성공":
             fb.fail(
                 f"429 두 번 뒤 성공해야 하는데 결과가 {result!r}, 오류가 {error!r}입니다.",
                 hint="429면 기다렸다가 다시 `call()`을 부르는 반복문이 필요합니다.",
@@ -496,13 +561,17 @@ def check_backoff(answer: Any, fb: Feedback) -> None:
 
         # 4. 503 without Retry-After: backoff with jitter.
         runs = []
-        for _ in range(8):
+        for _ in range(30):
             script = _Script([http_error(503), http_error(503)])
             result, error, sleeps = _attempt(answer, script)
             runs.append((script.calls, result, error, list(sleeps)))
-        calls, result, error, sleeps = runs[0]
+            if _own_error(error, script):
+                break
+        calls, result, error, sleeps = runs[-1]
         all_sleeps = [s for run in runs for s in run[3]]
-        if error is not None or result != "성공" or calls != 3:
+        if _own_error(error, script):
+            _explain_own_error(fb, error, "`Retry-After`가 없는 503")
+        elif error is not None or result != "성공" or calls != 3:
             fb.fail(
                 f"503 두 번 뒤 성공해야 하는데 {calls}번 부르고 결과 {result!r}, 오류 {error!r}.",
                 hint="5xx(500·502·503·504)도 서버 쪽 일시 장애이므로 다시 시도합니다.",
@@ -522,6 +591,13 @@ def check_backoff(answer: Any, fb: Feedback) -> None:
                 f"여러 번 실행해도 첫 대기 시간이 늘 {runs[0][3][0]}초로 같습니다(지터가 없습니다).",
                 hint="모든 클라이언트가 같은 순간에 다시 몰리지 않도록 무작위 값을 섞습니다. "
                 "예: `random.uniform(0, base_delay * 2 ** (attempt - 1))`.",
+            )
+        elif max(run[3][1] for run in runs) <= first_cap + 1e-9:
+            fb.fail(
+                f"{len(runs)}번 실행하는 동안 두 번째 대기가 한 번도 `base_delay`"
+                f"({first_cap:g}초)를 넘지 않았습니다. 대기 상한이 늘지 않습니다.",
+                hint="지수 백오프: n번째 실패 뒤의 상한은 `base_delay * 2 ** (n - 1)`로 두 배씩 "
+                "커집니다. 예: `random.uniform(0, base_delay * 2 ** (attempt - 1))`.",
             )
         else:
             fb.ok("Retry-After가 없으면 지수 백오프에 지터(무작위)를 섞어 기다립니다.")
@@ -647,10 +723,21 @@ def check_pick_provider(answer: Any, fb: Feedback) -> None:
             continue
         wrong += 1
         by_object = {id(m): m for m in mappings}
-        if id(got) in by_object:
+        matches = [m.provider for m in mappings if m.status == "live" and m.task == task]
+        if isinstance(got, (list, tuple, set)):
+            hint = (
+                "조건에 맞는 공급자 모두의 리스트가 아니라 첫 공급자의 이름 하나(문자열)를 "
+                "돌려주세요. 찾자마자 `return m.provider`."
+            )
+        elif id(got) in by_object:
             hint = "매핑 객체가 아니라 공급자 이름(`m.provider`) 문자열을 돌려주세요."
         elif got in {m.provider_id for m in mappings} and got not in {m.provider for m in mappings}:
             hint = "`provider_id`는 공급자 쪽 모델 id입니다. 공급자 이름은 `m.provider`입니다."
+        elif len(matches) > 1 and got == matches[-1]:
+            hint = (
+                "조건에 맞는 공급자가 여럿일 때 마지막으로 맞은 공급자를 돌려주었습니다. 반복문에서 "
+                "변수에 덮어쓰지 말고, 처음 찾은 곳에서 바로 `return m.provider` 하세요."
+            )
         elif expected is None:
             hint = (
                 "조건에 맞는 공급자가 없으면 `None`을 돌려주세요(반복문이 끝난 뒤 `return None`)."

@@ -1,26 +1,32 @@
 """Authoring fixtures without typing wire JSON by hand.
 
 `build_exchange(request, spec)` takes a request exactly as an SDK sent it (captured by running the
-notebook against the replay server) and a short spec — the answer text, optionally usage, a finish
-reason or an error — and returns the response each API would send: ids, timestamps, finish and
-stop reasons, usage, and for streams the SSE events chunked at token-like boundaries with
-plausible timing. Everything is deterministic, so rebuilding gives identical files.
+notebook against the replay server) and a short spec — the answer text, optionally a finish
+reason or an error — and returns the response the provider would send. Everything that is not
+the answer text comes from the provider's wire profile (``helpers/data/wire_profiles.json``,
+derived from public recordings): key order, ids, headers, SSE framing, the served model name,
+usage counted by the provider's tokenizer rule, answers cut at the output limit by that count,
+stream chunks at token boundaries and timing from published measurements. The result is
+deterministic, so rebuilding gives identical files.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 import random
 import string
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from .fixture import Exchange
-from .tokens import estimate_tokens, pieces
+from .profiles import load_profiles
+from .tokens import tokenizer_for
 
-AUTHORED_CREATED = 1764115200  # 2025-11-26T00:00:00Z, a fixed "created" for authored answers
 _B62 = string.ascii_letters + string.digits
+_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+_ALPHABETS = {"base62": _B62, "base58": _B58, "hex": "0123456789abcdef"}
 
 
 class SpecError(ValueError):
@@ -32,22 +38,47 @@ def _rng(*parts: Any) -> random.Random:
     return random.Random(digest.hexdigest())
 
 
-def _ident(rng: random.Random, prefix: str, length: int) -> str:
-    return prefix + "".join(rng.choice(_B62) for _ in range(length))
+def _profile(provider: str) -> dict[str, Any]:
+    return load_profiles()[provider]
+
+
+def _ident(rng: random.Random, provider: str, kind: str) -> str:
+    spec = _profile(provider)["ids"][kind]
+    alphabet = _ALPHABETS[spec["alphabet"]]
+    return spec["prefix"] + "".join(rng.choice(alphabet) for _ in range(spec["length"]))
+
+
+def _compact(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
 def _sse(data: Any, event: str | None = None) -> str:
-    payload = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False)
+    payload = data if isinstance(data, str) else _compact(data)
     head = f"event: {event}\n" if event else ""
     return f"{head}data: {payload}\n\n"
 
 
-def _timed(rng: random.Random, texts: list[str], first: tuple[float, float]) -> list:
-    events = []
-    for i, text in enumerate(texts):
-        delay = rng.uniform(*first) if i == 0 else rng.uniform(0.012, 0.045)
-        events.append((round(delay, 4), text))
-    return events
+def _authored_created(today: str, rng: random.Random) -> int:
+    """A unix time on the authoring day (UTC), so `created` agrees with the fixture's date."""
+    day = datetime.fromisoformat(today).replace(tzinfo=UTC)
+    return int(day.timestamp()) + rng.randint(9 * 3600, 18 * 3600)
+
+
+# --- Timing --------------------------------------------------------------------------------
+
+
+def _stream_delays(rng: random.Random, provider: str, tokens: list[int]) -> list[float]:
+    """Seconds before each event: the first after the profile's TTFT, each later one after the
+    time its tokens take at the profile's output speed (with some jitter)."""
+    timing = _profile(provider)["timing"]
+    jitter = timing["jitter"]
+
+    def spread(value: float) -> float:
+        return round(max(0.0, value * rng.uniform(1 - jitter, 1 + jitter)), 4)
+
+    delays = [spread(timing["ttft_s"])]
+    delays += [spread(n / timing["tokens_per_s"]) for n in tokens[1:]]
+    return delays
 
 
 def _seconds(timing: dict[str, Any], name: str) -> float | None:
@@ -79,14 +110,25 @@ def _retime(events: list, timing: Any) -> list:
     return [(round(delay, 4), text) for delay, (_, text) in zip(delays, events, strict=True)]
 
 
-def _json_delay(timing: Any) -> float:
-    """A JSON answer arrives whole, `total` seconds after the request (at replay speed 1)."""
+def _json_delay(timing: Any, provider: str, output_tokens: int) -> float:
+    """A JSON answer arrives whole, `total` seconds after the request (at replay speed 1);
+    ``total: profile`` takes the time the profile's service needs: TTFT + tokens / speed."""
     if not isinstance(timing, dict) or set(timing) != {"total"}:
         raise SpecError(
-            "JSON 응답의 timing은 {total: 초}만 받습니다. first_token은 스트림 응답"
-            "(stream: true)에만 쓸 수 있습니다."
+            "JSON 응답의 timing은 {total: 초} 또는 {total: profile}만 받습니다. first_token은 "
+            "스트림 응답(stream: true)에만 쓸 수 있습니다."
         )
+    if timing["total"] == "profile":
+        return round(_generation_ms(provider, output_tokens) / 1000, 4)
     return _seconds(timing, "total") or 0.0
+
+
+def _generation_ms(provider: str, output_tokens: int) -> int:
+    timing = _profile(provider)["timing"]
+    return int(1000 * (timing["ttft_s"] + output_tokens / timing["tokens_per_s"]))
+
+
+# --- Answers and token counts ----------------------------------------------------------------
 
 
 def _answers(spec: dict[str, Any]) -> list[str]:
@@ -101,56 +143,169 @@ def _answers(spec: dict[str, Any]) -> list[str]:
 
 def _limit(body: dict[str, Any], *names: str) -> int | None:
     for name in names:
-        if isinstance(body.get(name), int):
+        if isinstance(body.get(name), int) and not isinstance(body.get(name), bool):
             return body[name]
     return None
-
-
-def _cut(text: str, limit: int | None, reason: str, length_reason: str) -> tuple[str, str]:
-    """Truncate an answer at the output limit, as the API does, and say why it stopped."""
-    parts = pieces(text)
-    if limit is not None and len(parts) > limit:
-        return "".join(parts[:limit]), length_reason
-    return text, reason
 
 
 def _text_of(content: Any) -> str:
     if isinstance(content, str):
         return content
     if isinstance(content, list):
-        return " ".join(
+        return "".join(
             str(part.get("text", "")) if isinstance(part, dict) else str(part) for part in content
         )
     return ""
 
 
-def _prompt_tokens(body: dict[str, Any]) -> int:
-    total = 3
-    for message in body.get("messages", []) or []:
-        total += 4 + estimate_tokens(_text_of(message.get("content")))
-    for name in ("system", "instructions", "prompt", "inputs"):
-        if name in body:
-            total += 4 + estimate_tokens(_text_of(body[name]))
-    if "input" in body:
-        given = body["input"]
-        if isinstance(given, str):
-            total += 4 + estimate_tokens(given)
-        else:
-            for item in given:
-                total += 4 + estimate_tokens(_text_of(item.get("content")))
+def _served_openai_model(model: Any) -> Any:
+    """The API answers an alias with its dated snapshot (models.json lists the snapshots)."""
+    from ..catalog import load_catalog
+
+    row = load_catalog()["models"].get(model) if isinstance(model, str) else None
+    snapshots = (row or {}).get("snapshots") or []
+    return snapshots[0] if snapshots else model
+
+
+def _generate(
+    provider: str, text: str, limit: int | None, *, overhead: int = 0, reasoning: int = 0
+) -> tuple[str, int, bool]:
+    """(text sent, output tokens reported, cut?) for an answer under an output limit.
+
+    The provider reports its visible tokens plus fixed overhead and reasoning tokens; a limit
+    that this exceeds stops the answer after exactly ``limit`` tokens.
+    """
+    tokenizer = tokenizer_for(provider)
+    used = tokenizer.count(text) + overhead + reasoning
+    if limit is not None and used > limit:
+        return tokenizer.cut(text, max(0, limit - overhead - reasoning)), limit, True
+    return text, used, False
+
+
+def _round(value: float) -> int:
+    return math.floor(value + 0.5)
+
+
+def openai_prompt_tokens(body: dict[str, Any]) -> int:
+    """gpt-5.x prompt tokens: per message its content and role tokens plus 3, plus 2 overall."""
+    rule = _profile("openai")["tokens"]["prompt"]
+    tokenizer = tokenizer_for("openai")
+    messages: list[tuple[str, str]] = []
+    for message in body.get("messages") or []:
+        messages.append((str(message.get("role", "")), _text_of(message.get("content"))))
+    if isinstance(body.get("instructions"), str):
+        messages.append(("developer", body["instructions"]))
+    given = body.get("input")
+    if isinstance(given, str):
+        messages.append(("user", given))
+    elif isinstance(given, list):
+        for item in given:
+            if isinstance(item, dict):
+                messages.append((str(item.get("role", "user")), _text_of(item.get("content"))))
+    total = rule["priming"]
+    for role, text in messages:
+        total += rule["per_message"] + tokenizer.count(role) + tokenizer.count(text)
     return total
 
 
-def _error(provider: str, status: int, spec: dict[str, Any]) -> Any:
+def anthropic_input_tokens(body: dict[str, Any]) -> int:
+    """Claude input tokens by the profile's documented rule (messages and count_tokens alike)."""
+    rule = _profile("anthropic")["tokens"]["prompt"]
+    tokenizer = tokenizer_for("anthropic")
+    messages = body.get("messages") or []
+    total = rule["base"] + rule["per_extra_turn"] * max(0, len(messages) - 1)
+    total += sum(tokenizer.count(_text_of(m.get("content"))) for m in messages)
+    system = _text_of(body.get("system"))
+    if system:
+        total += tokenizer.count(system) + rule["system_extra"]
+    return _round(total)
+
+
+def hf_prompt_tokens(body: dict[str, Any]) -> int:
+    """Llama 3.1 chat template: a fixed preamble, 4 per turn, and the system prompt plus 1."""
+    rule = _profile("huggingface")["tokens"]["prompt"]
+    tokenizer = tokenizer_for("huggingface")
+    total = rule["template_base"]
+    for message in body.get("messages") or []:
+        text = _text_of(message.get("content")).strip()
+        if message.get("role") == "system":
+            total += tokenizer.count(text) + rule["system_extra"]
+        else:
+            total += rule["per_message"] + tokenizer.count(text)
+    return total
+
+
+# --- Headers -----------------------------------------------------------------------------------
+
+
+def _reset_time(created: int, seconds: int) -> str:
+    return datetime.fromtimestamp(created + seconds, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _headers(
+    provider: str,
+    kind: str,
+    rng: random.Random,
+    *,
+    created: int,
+    tokens: int,
+    generation_ms: int,
+    spec: dict[str, Any],
+) -> dict[str, str]:
+    """The profile's header set for this kind of response, with values of the real formats."""
+    profile = _profile(provider)
+    limits = profile.get("rate_limits", {})
+    values: dict[str, str] = {}
+    for name, rule in profile["headers"][kind].items():
+        if isinstance(rule, str):
+            values[name] = rule
+            continue
+        if name in ("x-request-id", "request-id"):
+            values[name] = _ident(rng, provider, "request")
+        elif name == "inference-id":
+            values[name] = _ident(rng, provider, "inference")
+        elif name == "openai-processing-ms":
+            values[name] = str(generation_ms)
+        elif name == "x-envoy-upstream-service-time":
+            values[name] = str(generation_ms + rng.randint(3, 40))
+        elif name == "server-timing":
+            values[name] = f"x-originResponse;dur={generation_ms + rng.randint(3, 40)}"
+        elif name.startswith("x-ratelimit-"):
+            which = "requests" if name.endswith("-requests") else "tokens"
+            limit = limits[which]
+            if "-limit-" in name:
+                values[name] = str(limit)
+            elif "-remaining-" in name:
+                values[name] = str(limit - (1 if which == "requests" else tokens))
+            else:
+                step = 60_000 / limits["requests"] if which == "requests" else 0
+                values[name] = f"{max(1, round(step))}ms" if step else "0s"
+        elif name.startswith("anthropic-ratelimit-"):
+            which = name.removeprefix("anthropic-ratelimit-").rsplit("-", 1)[0]
+            limit = limits[which.replace("-", "_")]
+            if name.endswith("-limit"):
+                values[name] = str(limit)
+            elif name.endswith("-remaining"):
+                values[name] = str(limit - (1 if which == "requests" else tokens))
+            else:
+                values[name] = _reset_time(created, 1)
+        else:
+            raise SpecError(f"프로필의 헤더 {name}에 값을 만드는 규칙이 없습니다.")
+    values.update({k.lower(): str(v) for k, v in spec.get("headers", {}).items()})
+    return values
+
+
+# --- Errors ------------------------------------------------------------------------------------
+
+
+def _error(provider: str, spec: dict[str, Any], rng: random.Random) -> Any:
     err = spec.get("error", {})
     message = err.get("message", "error")
     if provider == "anthropic":
-        kind = err.get("type", "api_error")
-        rng = _rng("anthropic-error", message)  # one generator, or every character is the same
         return {
             "type": "error",
-            "error": {"type": kind, "message": message},
-            "request_id": "req_" + "".join(rng.choice(_B62) for _ in range(24)),
+            "error": {"type": err.get("type", "api_error"), "message": message},
+            "request_id": _ident(rng, "anthropic", "request"),
         }
     if provider == "huggingface":
         return {"error": message}
@@ -167,148 +322,178 @@ def _error(provider: str, status: int, spec: dict[str, Any]) -> Any:
 # --- OpenAI ------------------------------------------------------------------------------------
 
 
-def openai_chat(body: dict[str, Any], spec: dict[str, Any], seed: str) -> tuple[Any, list | None]:
-    rng = _rng("openai-chat", seed, body)
-    model = spec.get("response_model", body.get("model"))
+def _obfuscated(rng: random.Random, data: dict[str, Any]) -> dict[str, Any]:
+    """Pad a chunk the way the API does: its compact JSON is 1 mod 16 characters long."""
+    rule = _profile("openai")["sse"]["obfuscation"]
+    bare = _compact({**data, "obfuscation": ""})
+    size = (rule["remainder"] - len(bare)) % rule["modulus"]
+    return {**data, "obfuscation": "".join(rng.choice(_B62) for _ in range(size))}
+
+
+def openai_chat(
+    body: dict[str, Any], spec: dict[str, Any], rng: random.Random, created: int
+) -> tuple[Any, list | None, int]:
+    rule = _profile("openai")["tokens"]["completion"]
     limit = _limit(body, "max_completion_tokens", "max_tokens")
+    reasoning = spec.get("usage", {}).get("reasoning", 0)
     reason = spec.get("finish_reason", "stop")
-    choices = [_cut(a, limit, reason, "length") for a in _answers(spec)]
-    prompt = spec.get("usage", {}).get("input", _prompt_tokens(body))
-    completion = spec.get("usage", {}).get(
-        "output", sum(estimate_tokens(text) for text, _ in choices)
-    )
+    choices, completion = [], 0
+    for answer in _answers(spec):
+        text, used, cut = _generate(
+            "openai", answer, limit, overhead=rule["overhead"], reasoning=reasoning
+        )
+        choices.append((text, "length" if cut else reason))
+        completion += used
+    prompt = openai_prompt_tokens(body)
     usage = {
         "prompt_tokens": prompt,
         "completion_tokens": completion,
         "total_tokens": prompt + completion,
         "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
         "completion_tokens_details": {
-            "reasoning_tokens": spec.get("usage", {}).get("reasoning", 0),
+            "reasoning_tokens": reasoning * len(choices),
             "audio_tokens": 0,
             "accepted_prediction_tokens": 0,
             "rejected_prediction_tokens": 0,
         },
     }
-    ident = _ident(rng, "chatcmpl-", 29)
-    fingerprint = spec.get("system_fingerprint", "fp_" + format(rng.getrandbits(40), "010x"))
     head = {
-        "id": ident,
+        "id": _ident(rng, "openai", "chat"),
         "object": "chat.completion",
-        "created": spec.get("created", AUTHORED_CREATED),
-        "model": model,
+        "created": created,
+        "model": spec.get("response_model") or _served_openai_model(body.get("model")),
     }
     if not body.get("stream"):
-        return {
-            **head,
-            "choices": [
-                {
-                    "index": i,
-                    "message": {
-                        "role": "assistant",
-                        "content": text,
-                        "refusal": None,
-                        "annotations": [],
-                    },
-                    "logprobs": None,
-                    "finish_reason": why,
-                }
-                for i, (text, why) in enumerate(choices)
-            ],
-            "usage": usage,
-            "service_tier": "default",
-            "system_fingerprint": fingerprint,
-        }, None
+        message = {"role": "assistant", "content": None, "refusal": None, "annotations": []}
+        return (
+            {
+                **head,
+                "choices": [
+                    {"index": i, "message": {**message, "content": text}, "finish_reason": why}
+                    for i, (text, why) in enumerate(choices)
+                ],
+                "usage": usage,
+                "service_tier": "default",
+                "system_fingerprint": None,
+            },
+            None,
+            completion,
+        )
     include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
     head = {**head, "object": "chat.completion.chunk", "service_tier": "default"}
-    head["system_fingerprint"] = fingerprint
+    head["system_fingerprint"] = None
 
     def chunk(choice_list: list, usage_value: Any = None) -> str:
         data = {**head, "choices": choice_list}
         if include_usage:
             data["usage"] = usage_value
-        data["obfuscation"] = "".join(rng.choice(_B62) for _ in range(rng.randint(2, 12)))
-        return _sse(data)
+        return _sse(_obfuscated(rng, data))
 
-    texts = []
+    texts, sizes = [], []
+    tokenizer = tokenizer_for("openai")
     for i, (text, why) in enumerate(choices):
         delta = {"role": "assistant", "content": "", "refusal": None}
-        texts.append(chunk([{"index": i, "delta": delta, "logprobs": None, "finish_reason": None}]))
-        for piece in pieces(text):
-            item = {"index": i, "delta": {"content": piece}, "logprobs": None}
-            texts.append(chunk([{**item, "finish_reason": None}]))
-        texts.append(chunk([{"index": i, "delta": {}, "logprobs": None, "finish_reason": why}]))
+        texts.append(chunk([{"index": i, "delta": delta, "finish_reason": None}]))
+        sizes.append(0)
+        for piece in tokenizer.chunks(text):
+            texts.append(chunk([{"index": i, "delta": {"content": piece}, "finish_reason": None}]))
+            sizes.append(1)
+        texts.append(chunk([{"index": i, "delta": {}, "finish_reason": why}]))
+        sizes.append(0)
     if include_usage:
         texts.append(chunk([], usage))
+        sizes.append(0)
     texts.append(_sse("[DONE]"))
-    return None, _timed(rng, texts, (0.25, 0.6))
+    sizes.append(0)
+    delays = _stream_delays(rng, "openai", sizes)
+    return None, list(zip(delays, texts, strict=True)), completion
 
 
-def openai_responses(body: dict[str, Any], spec: dict[str, Any], seed: str) -> tuple[Any, None]:
+def _response_id(rng: random.Random, created: int, prefix: str, shared: str) -> str:
+    """Responses ids: a prefix shared by a response's items, '00', created_at in hex, 24 hex."""
+    tail = "".join(rng.choice("0123456789abcdef") for _ in range(24))
+    return f"{prefix}{shared}00{created:08x}{tail}"
+
+
+def openai_responses(
+    body: dict[str, Any], spec: dict[str, Any], rng: random.Random, created: int
+) -> tuple[Any, None, int]:
     if body.get("stream"):
         raise SpecError("Responses API 스트림은 아직 빌더가 지원하지 않습니다.")
-    rng = _rng("openai-responses", seed, body)
+    rule = _profile("openai")["tokens"]["completion"]
     limit = _limit(body, "max_output_tokens")
-    text, _ = _cut(_answers(spec)[0], limit, "stop", "length")
-    truncated = text != _answers(spec)[0]
-    prompt = spec.get("usage", {}).get("input", _prompt_tokens(body))
-    output = spec.get("usage", {}).get("output", estimate_tokens(text))
-    created = spec.get("created", AUTHORED_CREATED)
-    return {
-        "id": _ident(rng, "resp_", 48),
-        "object": "response",
-        "created_at": created,
-        "status": "incomplete" if truncated else "completed",
-        "background": False,
-        "completed_at": None if truncated else created + 2,
-        "error": None,
-        "incomplete_details": {"reason": "max_output_tokens"} if truncated else None,
-        "instructions": body.get("instructions"),
-        "max_output_tokens": body.get("max_output_tokens"),
-        "max_tool_calls": None,
-        "model": spec.get("response_model", body.get("model")),
-        "output": [
-            {
-                "id": _ident(rng, "msg_", 48),
-                "type": "message",
-                "status": "incomplete" if truncated else "completed",
-                "content": [
-                    {"type": "output_text", "annotations": [], "logprobs": [], "text": text}
-                ],
-                "role": "assistant",
-            }
-        ],
-        "parallel_tool_calls": True,
-        "previous_response_id": body.get("previous_response_id"),
-        "prompt_cache_key": None,
-        "reasoning": {"effort": None, "summary": None},
-        "safety_identifier": None,
-        "service_tier": "default",
-        "store": body.get("store", True),
-        "temperature": body.get("temperature", 1.0),
-        "text": {"format": {"type": "text"}, "verbosity": "medium"},
-        "tool_choice": "auto",
-        "tools": [],
-        "top_logprobs": 0,
-        "top_p": body.get("top_p", 1.0),
-        "truncation": "disabled",
-        "usage": {
-            "input_tokens": prompt,
-            "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
-            "output_tokens": output,
-            "output_tokens_details": {"reasoning_tokens": 0},
-            "total_tokens": prompt + output,
+    text, output, truncated = _generate(
+        "openai", _answers(spec)[0], limit, overhead=rule["overhead"]
+    )
+    prompt = openai_prompt_tokens(body)
+    shared = "".join(rng.choice("0123456789abcdef") for _ in range(16))
+    generation_s = max(1, _generation_ms("openai", output) // 1000)
+    return (
+        {
+            "id": _response_id(rng, created, "resp_", shared),
+            "object": "response",
+            "created_at": created,
+            "status": "incomplete" if truncated else "completed",
+            "background": False,
+            "billing": {"payer": "developer"},
+            "completed_at": None if truncated else created + generation_s,
+            "error": None,
+            "frequency_penalty": 0.0,
+            "incomplete_details": {"reason": "max_output_tokens"} if truncated else None,
+            "instructions": body.get("instructions"),
+            "max_output_tokens": body.get("max_output_tokens"),
+            "max_tool_calls": None,
+            "model": spec.get("response_model") or _served_openai_model(body.get("model")),
+            "moderation": None,
+            "output": [
+                {
+                    "id": _response_id(rng, created, "msg_", shared),
+                    "type": "message",
+                    "status": "incomplete" if truncated else "completed",
+                    "content": [
+                        {"type": "output_text", "annotations": [], "logprobs": [], "text": text}
+                    ],
+                    "role": "assistant",
+                }
+            ],
+            "parallel_tool_calls": True,
+            "presence_penalty": 0.0,
+            "previous_response_id": body.get("previous_response_id"),
+            "prompt_cache_key": None,
+            "prompt_cache_retention": "in_memory",
+            "reasoning": {"effort": "none", "summary": None},
+            "safety_identifier": None,
+            "service_tier": "default",
+            "store": body.get("store", True),
+            "temperature": body.get("temperature", 1.0),
+            "text": {"format": {"type": "text"}, "verbosity": "medium"},
+            "tool_choice": "auto",
+            "tools": [],
+            "top_logprobs": 0,
+            "top_p": body.get("top_p", 1.0),
+            "truncation": "disabled",
+            "usage": {
+                "input_tokens": prompt,
+                # the installed SDK requires cache_write_tokens; the recordings predate it
+                "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
+                "output_tokens": output,
+                "output_tokens_details": {"reasoning_tokens": 0},
+                "total_tokens": prompt + output,
+            },
+            "user": None,
+            "metadata": {},
         },
-        "user": None,
-        "metadata": {},
-    }, None
+        None,
+        output,
+    )
 
 
-def openai_models(spec: dict[str, Any]) -> Any:
+def openai_models(spec: dict[str, Any], created: int) -> Any:
     owners = spec.get("owned_by", "system")
     return {
         "object": "list",
         "data": [
-            {"id": model, "object": "model", "created": AUTHORED_CREATED, "owned_by": owners}
+            {"id": model, "object": "model", "created": created, "owned_by": owners}
             for model in spec.get("models", [])
         ],
     }
@@ -317,71 +502,99 @@ def openai_models(spec: dict[str, Any]) -> Any:
 # --- Anthropic ---------------------------------------------------------------------------------
 
 
-def anthropic_message(body: dict[str, Any], spec: dict[str, Any], seed: str) -> tuple[Any, Any]:
-    rng = _rng("anthropic-message", seed, body)
-    text, stop_reason = _cut(
-        _answers(spec)[0], body.get("max_tokens"), spec.get("stop_reason", "end_turn"), "max_tokens"
-    )
-    usage_spec = spec.get("usage", {})
-    input_tokens = usage_spec.get("input", _prompt_tokens(body) + 5)
-    output_tokens = usage_spec.get("output", estimate_tokens(text))
-    ident = _ident(rng, "msg_01", 22)
+def _padded(rng: random.Random, data: Any) -> str:
+    """The API puts 0-15 spaces before the closing brace of each event's JSON."""
+    text = _compact(data)
+    most = _profile("anthropic")["sse"]["padding"]["max_spaces"]
+    return text[:-1] + " " * rng.randint(0, most) + "}"
+
+
+def anthropic_message(
+    body: dict[str, Any], spec: dict[str, Any], rng: random.Random, created: int
+) -> tuple[Any, Any, int]:
+    profile = _profile("anthropic")
+    text, output_tokens, cut = _generate("anthropic", _answers(spec)[0], body.get("max_tokens"))
+    stop_reason = "max_tokens" if cut else spec.get("stop_reason", "end_turn")
+    input_tokens = anthropic_input_tokens(body)
     model = spec.get("response_model", body.get("model"))
+    geo = profile["inference_geo"]
     usage = {
         "input_tokens": input_tokens,
         "cache_creation_input_tokens": 0,
         "cache_read_input_tokens": 0,
+        "cache_creation": {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 0},
         "output_tokens": output_tokens,
         "service_tier": "standard",
+        "inference_geo": geo.get(model, geo["default"]),
+    }
+    message = {
+        "model": model,
+        "id": _ident(rng, "anthropic", "message"),
+        "type": "message",
+        "role": "assistant",
+        "content": [{"type": "text", "text": text}],
+        "stop_reason": stop_reason,
+        "stop_sequence": None,
+        "stop_details": None,
+        "usage": usage,
     }
     if not body.get("stream"):
-        return {
-            "id": ident,
-            "type": "message",
-            "role": "assistant",
-            "model": model,
-            "content": [{"type": "text", "text": text}],
-            "stop_reason": stop_reason,
-            "stop_sequence": None,
-            "usage": usage,
-        }, None
+        return message, None, output_tokens
     start = {
-        "type": "message_start",
-        "message": {
-            "id": ident,
-            "type": "message",
-            "role": "assistant",
-            "model": model,
-            "content": [],
-            "stop_reason": None,
-            "stop_sequence": None,
-            "usage": {**usage, "output_tokens": 1},
-        },
+        **message,
+        "content": [],
+        "stop_reason": None,
+        "usage": {**usage, "output_tokens": 1},
     }
-    block = {
-        "type": "content_block_start",
-        "index": 0,
-        "content_block": {"type": "text", "text": ""},
+    events = [("message_start", {"type": "message_start", "message": start}, 0)]
+    block = {"type": "text", "text": ""}
+    events.append(
+        (
+            "content_block_start",
+            {"type": "content_block_start", "index": 0, "content_block": block},
+            0,
+        )
+    )
+    events.append(("ping", None, 0))
+    tokens = tokenizer_for("anthropic").tokens(text)
+    sizes = profile["timing"]["tokens_per_delta"]
+    i = 0
+    while i < len(tokens):
+        size = rng.choice(sizes)
+        piece = "".join(tokens[i : i + size])
+        i += size
+        if piece:
+            delta = {"type": "text_delta", "text": piece}
+            events.append(
+                (
+                    "content_block_delta",
+                    {"type": "content_block_delta", "index": 0, "delta": delta},
+                    size,
+                )
+            )
+    events.append(("content_block_stop", {"type": "content_block_stop", "index": 0}, 0))
+    end_usage = {
+        "input_tokens": input_tokens,
+        "cache_creation_input_tokens": 0,
+        "cache_read_input_tokens": 0,
+        "output_tokens": output_tokens,
     }
-    texts = [_sse(start, "message_start"), _sse(block, "content_block_start")]
-    texts.append(_sse({"type": "ping"}, "ping"))
-    for piece in pieces(text):
-        delta = {"type": "content_block_delta", "index": 0}
-        delta["delta"] = {"type": "text_delta", "text": piece}
-        texts.append(_sse(delta, "content_block_delta"))
-    texts.append(_sse({"type": "content_block_stop", "index": 0}, "content_block_stop"))
-    end = {
-        "type": "message_delta",
-        "delta": {"stop_reason": stop_reason, "stop_sequence": None},
-        "usage": {"output_tokens": output_tokens},
-    }
-    texts += [_sse(end, "message_delta"), _sse({"type": "message_stop"}, "message_stop")]
-    return None, _timed(rng, texts, (0.4, 0.9))
+    delta = {"stop_reason": stop_reason, "stop_sequence": None, "stop_details": None}
+    events.append(
+        ("message_delta", {"type": "message_delta", "delta": delta, "usage": end_usage}, 0)
+    )
+    events.append(("message_stop", {"type": "message_stop"}, 0))
+    texts = [
+        f"event: {name}\ndata: {profile['sse']['ping'] if data is None else _padded(rng, data)}\n\n"
+        for name, data, _ in events
+    ]
+    delays = _stream_delays(rng, "anthropic", [n for _, _, n in events])
+    return None, list(zip(delays, texts, strict=True)), output_tokens
 
 
 def anthropic_models(spec: dict[str, Any]) -> Any:
     """`models: {id: display_name}` (or a list of ids). A value may also be a dict of fields
-    (`display_name`, `lifecycle`, `retires_at`, ...) that override the defaults below."""
+    (`display_name`, `created_at`, `lifecycle`, `retires_at`, ...) overriding the defaults."""
     models = spec.get("models", {})
     if isinstance(models, list):
         models = {model: model for model in models}
@@ -392,11 +605,17 @@ def anthropic_models(spec: dict[str, Any]) -> Any:
             "type": "model",
             "id": model,
             "display_name": model,
-            "created_at": "2025-11-26T00:00:00Z",
-            # anthropic 2.x requires it: "active", "deprecated" or "retired"
+            "created_at": None,
             "lifecycle": "active",
+            "deprecated_at": None,
+            "retires_at": None,
+            "max_input_tokens": None,
+            "max_tokens": None,
         }
-        data.append({**entry, **fields})
+        entry.update({k: v for k, v in fields.items() if k in entry})
+        if entry["created_at"] is None:
+            raise SpecError(f"models의 {model}에 created_at(출시일)이 없습니다.")
+        data.append(entry)
     return {
         "data": data,
         "has_more": False,
@@ -408,49 +627,96 @@ def anthropic_models(spec: dict[str, Any]) -> Any:
 # --- Hugging Face ------------------------------------------------------------------------------
 
 
-def hf_chat(body: dict[str, Any], spec: dict[str, Any], seed: str) -> tuple[Any, Any]:
-    """The router speaks the OpenAI chat format, without OpenAI-only fields."""
-    rng = _rng("hf-chat", seed, body)
+def _hf_model(request: dict[str, Any], body: dict[str, Any]) -> Any:
+    served = _profile("huggingface")["served_model"]
+    return served.get(body.get("model"), body.get("model"))
+
+
+def hf_chat(
+    request: dict[str, Any],
+    body: dict[str, Any],
+    spec: dict[str, Any],
+    rng: random.Random,
+    created: int,
+) -> tuple[Any, Any, int]:
+    """novita through the router (see the profile): OpenAI-like, with its own conventions."""
+    profile = _profile("huggingface")
+    rule = profile["tokens"]["completion"]
+    answer = _answers(spec)[0]
+    tokenizer = tokenizer_for("huggingface")
     limit = _limit(body, "max_tokens")
-    text, why = _cut(_answers(spec)[0], limit, spec.get("finish_reason", "stop"), "length")
-    prompt = spec.get("usage", {}).get("input", _prompt_tokens(body))
-    completion = spec.get("usage", {}).get("output", estimate_tokens(text))
-    usage = {"prompt_tokens": prompt, "completion_tokens": completion}
-    usage["total_tokens"] = prompt + completion
+    text, completion, cut = _generate("huggingface", answer, limit, overhead=rule["overhead"])
+    if cut:
+        text = tokenizer.cut(answer, limit)  # a length stop reports exactly max_tokens
+    why = "length" if cut else spec.get("finish_reason", "stop")
+    prompt = hf_prompt_tokens(body)
+    usage = {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
+        "prompt_tokens_details": None,
+        "completion_tokens_details": None,
+    }
     head = {
-        "id": _ident(rng, "", 32).lower(),
-        "created": spec.get("created", AUTHORED_CREATED),
-        "model": spec.get("response_model", body.get("model")),
+        "id": _ident(rng, "huggingface", "chat"),
+        "object": "chat.completion",
+        "created": created,
+        "model": spec.get("response_model") or _hf_model(request, body),
     }
     if not body.get("stream"):
-        message = {"role": "assistant", "content": text, "tool_calls": []}
-        choice = {"index": 0, "message": message, "logprobs": None, "finish_reason": why}
-        return {**head, "object": "chat.completion", "choices": [choice], "usage": usage}, None
+        message = {"role": "assistant", "content": text}
+        choice = {"index": 0, "message": message, "finish_reason": why}
+        return (
+            {**head, "choices": [choice], "usage": usage, "system_fingerprint": ""},
+            None,
+            completion,
+        )
     head["object"] = "chat.completion.chunk"
+    timing = profile["timing"]
+    pieces = tokenizer.tokens(text)
+    groups, sizes, i = [], [], 0
+    while i < len(pieces):
+        size = rng.choice(timing["tokens_per_chunk"])
+        group = "".join(pieces[i : i + size])
+        i += size
+        if group:
+            groups.append(group)
+            sizes.append(size)
+    deltas = [({"role": "assistant"}, None, 0)]
+    deltas += [({"content": g}, None, n) for g, n in zip(groups, sizes, strict=True)]
+    deltas.append(({}, why, 0))
+    delays = _stream_delays(rng, "huggingface", [n for _, _, n in deltas] + [0, 0])
+    ttft_ms = int(1000 * delays[0])
+    clock_us = created * 1_000_000 + rng.randint(0, 999_999)
     texts = []
-    for piece in pieces(text):
-        delta = {"role": "assistant", "content": piece}
-        choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": None}
-        texts.append(_sse({**head, "choices": [choice], "usage": None}))
-    last = {"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": why}
-    texts.append(_sse({**head, "choices": [{**last, "logprobs": None}], "usage": usage}))
+    for (delta, reason, _), delay in zip(deltas, delays, strict=False):
+        clock_us += int(delay * 1_000_000)
+        choice = {"index": 0, "delta": delta, "finish_reason": reason}
+        data = {**head, "choices": [choice], "system_fingerprint": ""}
+        data["sla_metrics"] = {"ttft_ms": ttft_ms, "ts_us": clock_us}
+        texts.append(_sse(data))
+    clock_us += int(delays[-2] * 1_000_000)
+    data = {**head, "choices": [], "system_fingerprint": "", "usage": usage}
+    data["sla_metrics"] = {"ttft_ms": ttft_ms, "ts_us": clock_us}
+    texts.append(_sse(data))
     texts.append(_sse("[DONE]"))
-    return None, _timed(rng, texts, (0.3, 0.8))
+    return None, list(zip(delays, texts, strict=True)), completion
 
 
-def hf_text_generation(body: dict[str, Any], spec: dict[str, Any], seed: str) -> tuple[Any, None]:
+def hf_text_generation(body: dict[str, Any], spec: dict[str, Any]) -> tuple[Any, None, int]:
     params = body.get("parameters") or {}
-    text, why = _cut(_answers(spec)[0], params.get("max_new_tokens"), "eos_token", "length")
+    answer = _answers(spec)[0]
+    text, used, cut = _generate("huggingface", answer, params.get("max_new_tokens"))
     result: dict[str, Any] = {"generated_text": text}
     if params.get("details"):
         result["details"] = {
-            "finish_reason": why,
-            "generated_tokens": estimate_tokens(text),
+            "finish_reason": "length" if cut else "eos_token",
+            "generated_tokens": used,
             "seed": params.get("seed"),
             "prefill": [],
             "tokens": [],
         }
-    return [result], None
+    return [result], None, used
 
 
 def hf_model_info(spec: dict[str, Any]) -> Any:
@@ -480,67 +746,78 @@ def _provider(request: dict[str, Any]) -> str:
     return request.get("provider") or provider_of(request["host"])
 
 
-def build_response(request: dict[str, Any], spec: dict[str, Any]) -> tuple[int, Any, Any]:
-    """(status, JSON body or None, SSE events or None) for one captured request."""
+def build_response(
+    request: dict[str, Any], spec: dict[str, Any], *, today: str = ""
+) -> tuple[int, Any, Any, dict[str, str], int]:
+    """(status, JSON body or None, SSE events or None, headers, output tokens) for one request."""
     host, path, method = request["host"], request["path"], request["method"].upper()
     body = request.get("body") or {}
     provider = _provider(request)
-    seed = spec.get("name", "")
+    rng = _rng(provider, spec.get("name", ""), body)
+    created = _authored_created(today or date.today().isoformat(), rng)
     status = int(spec.get("status", 200))
+    kind = "json"
     if status >= 400:
-        return status, _error(provider, status, spec), None
-    if provider == "openai":
-        if path.endswith("/chat/completions"):
-            return (status, *openai_chat(body, spec, seed))
-        if path.endswith("/responses"):
-            return (status, *openai_responses(body, spec, seed))
-        if method == "GET" and path.endswith("/models"):
-            return status, openai_models(spec), None
-    elif provider == "anthropic":
-        if path.endswith("/messages/count_tokens"):
-            count = spec.get("usage", {}).get("input", _prompt_tokens(body) + 5)
-            return status, {"input_tokens": count}, None
-        if path.endswith("/messages"):
-            return (status, *anthropic_message(body, spec, seed))
-        if method == "GET" and path.endswith("/models"):
-            return status, anthropic_models(spec), None
+        result: tuple[Any, Any, int] = (_error(provider, spec, rng), None, 0)
+        kind = "error"
+    elif provider == "openai" and path.endswith("/chat/completions"):
+        result = openai_chat(body, spec, rng, created)
+    elif provider == "openai" and path.endswith("/responses"):
+        result = openai_responses(body, spec, rng, created)
+    elif provider == "openai" and method == "GET" and path.endswith("/models"):
+        result = (openai_models(spec, created), None, 0)
+    elif provider == "anthropic" and path.endswith("/messages/count_tokens"):
+        result = ({"input_tokens": anthropic_input_tokens(body)}, None, 0)
+        kind = "count_tokens"
+    elif provider == "anthropic" and path.endswith("/messages"):
+        result = anthropic_message(body, spec, rng, created)
+    elif provider == "anthropic" and method == "GET" and path.endswith("/models"):
+        result = (anthropic_models(spec), None, 0)
+    elif provider == "huggingface" and path.endswith("/chat/completions"):
+        result = hf_chat(request, body, spec, rng, created)
+    elif provider == "huggingface" and method == "GET" and path.startswith("/api/models/"):
+        result, kind = (hf_model_info(spec), None, 0), "hub"
+    elif provider == "huggingface" and method == "GET" and path == "/api/models":
+        result, kind = (hf_model_list(spec), None, 0), "hub"
+    elif provider == "huggingface" and method == "POST":
+        result = hf_text_generation(body, spec)
     else:
-        if path.endswith("/chat/completions"):
-            return (status, *hf_chat(body, spec, seed))
-        if method == "GET" and path.startswith("/api/models/"):
-            return status, hf_model_info(spec), None
-        if method == "GET" and path == "/api/models":
-            return status, hf_model_list(spec), None
-        if method == "POST":
-            return (status, *hf_text_generation(body, spec, seed))
-    raise SpecError(f"빌더가 모르는 엔드포인트입니다: {method} {host}{path}")
-
-
-def _headers(provider: str, status: int, stream: bool, spec: dict[str, Any]) -> dict[str, str]:
-    headers = {"content-type": "text/event-stream" if stream else "application/json"}
-    if stream and provider == "openai":
-        headers["content-type"] = "text/event-stream; charset=utf-8"
-    headers.update({k.lower(): str(v) for k, v in spec.get("headers", {}).items()})
-    return headers
+        raise SpecError(f"빌더가 모르는 엔드포인트입니다: {method} {host}{path}")
+    response_body, events, output_tokens = result
+    if events is not None:
+        kind = "stream"
+    headers = _headers(
+        provider,
+        kind,
+        rng,
+        created=created,
+        tokens=output_tokens + (_limit(body, "max_completion_tokens", "max_tokens") or 0),
+        generation_ms=_generation_ms(provider, output_tokens),
+        spec=spec,
+    )
+    return status, response_body, events, headers, output_tokens
 
 
 def build_exchange(request: dict[str, Any], spec: dict[str, Any], *, today: str = "") -> Exchange:
-    status, body, events = build_response(request, spec)
+    today = today or date.today().isoformat()
+    status, body, events, headers, output_tokens = build_response(request, spec, today=today)
     delay = 0.0
     if "timing" in spec:
         if events is not None:
             events = _retime(events, spec["timing"])
         else:
-            delay = _json_delay(spec["timing"])
-    provider = _provider(request)
+            delay = _json_delay(spec["timing"], _provider(request), output_tokens)
     meta = {
-        "authored": today or date.today().isoformat(),
+        "authored": today,
         "builder": "helpers.replay.builder",
-        "note": "API 형식에 맞춰 작성한 응답입니다. 실제 서비스에서 녹화한 것이 아닙니다.",
+        "note": (
+            "공개된 실제 응답 기록에서 알아낸 형식(wire profile)에 맞춰 사람이 작성한 "
+            "응답입니다. 실제 서비스가 보낸 응답이 아닙니다."
+        ),
     }
     return Exchange(
         name=spec.get("name", "exchange"),
-        provider=provider,
+        provider=_provider(request),
         origin="authored",
         method=request["method"].upper(),
         host=request["host"],
@@ -548,7 +825,7 @@ def build_exchange(request: dict[str, Any], spec: dict[str, Any], *, today: str 
         query=request.get("query", ""),
         body=request.get("body"),
         status=status,
-        headers=_headers(provider, status, events is not None, spec),
+        headers=headers,
         response_body=body,
         events=events,
         meta=meta,

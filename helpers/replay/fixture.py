@@ -63,7 +63,7 @@ class Exchange:
             if self.events is not None:
                 cached = "".join(text for _, text in self.events).encode()
             else:
-                cached = json.dumps(self.response_body, ensure_ascii=False).encode()
+                cached = json_text(self.provider, self.response_body, self.status).encode()
             self.__dict__["_wire"] = cached
         return cached
 
@@ -89,6 +89,20 @@ class Exchange:
             },
             "response": response,
         }
+
+
+def json_text(provider: str, body: Any, status: int = 200) -> str:
+    """A JSON body formatted as the provider sends it (its wire profile): OpenAI pretty-prints
+    with two spaces (errors with four and a final newline); the others send compact JSON."""
+    from .profiles import load_profiles
+
+    style = load_profiles().get(provider, {}).get("json_body", {})
+    indent = style.get("error_indent") if status >= 400 else None
+    indent = indent or style.get("indent")
+    if indent is None:
+        return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    text = json.dumps(body, ensure_ascii=False, indent=indent)
+    return text + "\n" if status >= 400 and style.get("error_trailing_newline") else text
 
 
 def parse_exchange(data: Any, source: Path | None = None) -> Exchange:

@@ -148,9 +148,27 @@ def is_loopback_host(value: str | None, port: int) -> bool:
     return name in LOOPBACK_HOSTS and (not rest or rest[1:] == str(port))
 
 
-def _error_body(provider: str, message: str, kind: str) -> dict[str, Any]:
+_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+
+
+def _anthropic_request_id(seed: str) -> str:
+    """A request id of Anthropic's format (req_011C + 20 base58), the same for the same seed so
+    that a notebook's saved output does not change between runs."""
+    digest = int.from_bytes(hashlib.sha256(seed.encode()).digest(), "big")
+    chars = []
+    for _ in range(20):
+        digest, index = divmod(digest, len(_B58))
+        chars.append(_B58[index])
+    return "req_011C" + "".join(chars)
+
+
+def _error_body(provider: str, message: str, kind: str, seed: str = "") -> dict[str, Any]:
     if provider == "anthropic":
-        return {"type": "error", "error": {"type": kind, "message": message}}
+        return {
+            "type": "error",
+            "error": {"type": kind, "message": message},
+            "request_id": _anthropic_request_id(f"{seed}:{kind}:{message}"),
+        }
     if provider == "huggingface":
         return {"error": message}
     return {"error": {"message": message, "type": kind, "param": None, "code": kind}}
@@ -431,7 +449,8 @@ class _Handler(BaseHTTPRequestHandler):
         if fault.retry_after is not None:
             headers["retry-after"] = f"{fault.retry_after:g}"
             headers["retry-after-ms"] = str(int(fault.retry_after * 1000))
-        body = _error_body(provider, f"{message} (리플레이 서버가 주입한 장애)", kind)
+        seed = f"{record.path}:{fault.times}:{len(self.server.owner.requests_for(provider))}"
+        body = _error_body(provider, f"{message} (리플레이 서버가 주입한 장애)", kind, seed)
         record.status = status
         self.send_json(status, body, headers)
 
