@@ -60,12 +60,29 @@ def _texts(chunks: list[Any]) -> list[str]:
     return [c.choices[0].delta.content or "" if c.choices else "" for c in chunks]
 
 
-class FakeStream:
-    """An OpenAI ``Stream`` stand-in: iterable once, ``close()``, usable with ``with``.
+class _FakeResponse:
+    """The stream's ``response`` (an ``httpx2.Response`` in the SDK): ``close()``, ``is_closed``."""
 
-    It counts how many chunks were taken (``taken``) and whether it was closed; with a clock it
-    advances the clock by ``step`` seconds before handing out each chunk (``first`` before the
-    first), as a network would.
+    def __init__(self, stream: FakeStream) -> None:
+        self._stream = stream
+
+    @property
+    def is_closed(self) -> bool:
+        return self._stream.closed
+
+    def close(self) -> None:
+        self._stream.closed = True
+
+
+class FakeStream:
+    """An OpenAI ``Stream`` stand-in: an iterator (``next(stream)`` works), ``close()``,
+    ``response.close()``, usable with ``with``.
+
+    Like the SDK's ``Stream``, a second ``for`` loop resumes where the first stopped (one
+    underlying generator); looping again over a closed or finished stream raises a Korean
+    ``RuntimeError``, because nothing more will come. It counts how many chunks were taken
+    (``taken``) and whether it was closed; with a clock it advances the clock by ``step`` seconds
+    before handing out each chunk (``first`` before the first), as a network would.
     """
 
     def __init__(
@@ -82,15 +99,24 @@ class FakeStream:
         self.step = step
         self.taken = 0
         self.closed = False
-        self._iterating = False
+        self.response = _FakeResponse(self)
+        self._generator: Iterator[Any] | None = None
+        self._finished = False
+
+    def _shared(self) -> Iterator[Any]:
+        if self._generator is None:
+            self._generator = self._generate()
+        return self._generator
 
     def __iter__(self) -> Iterator[Any]:
-        if self._iterating:
+        if self._generator is not None and (self.closed or self._finished):
             raise RuntimeError(
                 "이 스트림은 이미 한 번 읽었습니다. 스트림은 한 번만 돌 수 있습니다."
             )
-        self._iterating = True
-        return self._generate()
+        return self._shared()
+
+    def __next__(self) -> Any:
+        return next(self._shared())
 
     def _generate(self) -> Iterator[Any]:
         for index, chunk in enumerate(self.chunks):
@@ -100,6 +126,7 @@ class FakeStream:
                 self.clock.now += self.first if index == 0 else self.step
             self.taken += 1
             yield chunk
+        self._finished = True
 
     def close(self) -> None:
         self.closed = True
@@ -124,6 +151,13 @@ class FakeClock:
 def _learner_error(fb: Feedback, exc: LearnerError) -> bool:
     """Specific hints for the two classic streaming mistakes; False when it is something else."""
     original = exc.original
+    if isinstance(original, AttributeError) and "'message'" in str(original):
+        fb.fail(
+            f"`{exc.what}`에서 `AttributeError: {original}`가 났습니다.",
+            hint="스트림 조각의 `choices[0]`에는 완성된 `message`가 없고, 새로 온 글자만 담은 "
+            "`delta`가 있습니다. `chunk.choices[0].delta.content`를 읽으세요.",
+        )
+        return True
     if isinstance(original, IndexError):
         fb.fail(
             f"`{exc.what}`에서 `IndexError: {original}`가 났습니다.",
@@ -298,6 +332,18 @@ def check_ttft(answer: Any, fb: Feedback) -> None:
             f"{got:.2f}초: 스트림 전체를 읽는 데 걸린 시간입니다.",
             hint="첫 글자가 온 순간 바로 `return` 하세요.",
         )
+    elif close(expected * 1000):
+        fb.fail(
+            f"{got:.0f}: 밀리초로 돌려주었습니다(기대 {expected:.2f}초).",
+            hint="`clock()`의 단위는 초입니다. 1000을 곱하지 말고 `clock() - start`를 그대로 "
+            "돌려주세요.",
+        )
+    elif 0 < got < 0.01:
+        fb.fail(
+            f"{got:.6f}초: 채점기의 시계로 잰 시간이 아닙니다(기대 {expected:.2f}초).",
+            hint="`time.perf_counter()`나 `time.time()` 대신 인자로 받은 `clock()`으로 재세요. "
+            "채점기는 가짜 시계로 네트워크의 기다림을 흉내 냅니다.",
+        )
     elif got > 100:
         fb.fail(
             f"{got:.2f}: 시간 차이가 아니라 시계의 현재 값을 돌려준 것 같습니다.",
@@ -349,7 +395,10 @@ def check_stop(answer: Any, fb: Feedback) -> None:
         return
     chunks = chunks_for(ANSWER)
     texts = _texts(chunks)
-    for n in (10, 23):
+    # the middle n ends exactly where a chunk ends, so `len(text) > n` reads one chunk too many
+    ends = [len("".join(texts[: i + 1])) for i in range(len(texts))]
+    exact = next(end for end in ends if end >= 12)
+    for n in (10, exact, 23):
         stream = FakeStream(chunks)
         try:
             got = run_learner(answer, stream, n, what=f"first_chars(stream, {n})")
@@ -369,6 +418,20 @@ def check_stop(answer: Any, fb: Feedback) -> None:
                     f"n={n}: 앞의 {n}자와 다릅니다(받은 값: {got!r:.60}).",
                     hint="조각의 글자를 순서대로 이어 붙인 뒤 앞의 n자를 돌려주세요.",
                 )
+            return
+        text_chunks = sum(1 for t in texts[: stream.taken] if t)
+        if stream.taken > needed and n in (stream.taken, text_chunks):
+            fb.fail(
+                f"n={n}: 글자가 아니라 조각 수를 센 것 같습니다(조각 {stream.taken}개를 읽었습니다).",
+                hint="조각 하나에 여러 글자가 올 수 있습니다. 모은 텍스트의 길이 `len(text) >= n`으로 "
+                "멈추세요.",
+            )
+            return
+        if stream.taken == needed + 1 and len("".join(texts[:needed])) == n:
+            fb.fail(
+                f"n={n}: 정확히 {n}자가 모였는데 조각을 하나 더 읽었습니다.",
+                hint="`len(text) > n`이 아니라 `len(text) >= n`일 때 멈추세요.",
+            )
             return
         if stream.taken > needed:
             fb.fail(

@@ -214,6 +214,11 @@ def _diagnose_cost(frame, got: dict, provider: str) -> str | None:
             "없으므로 `error`가 비어 있는 행만 평균에 넣으세요.",
         ),
         (
+            frame[frame["error"].isna()]["cost_usd"].dropna().mean() * 1000,
+            "모든 공급자를 합친 평균을 썼습니다. 공급자마다 따로 평균을 내려면 "
+            '`groupby("provider")["cost_usd"].mean()`을 쓰세요.',
+        ),
+        (
             ok.mean() * 1_000_000,
             "100만(1M)을 곱했습니다. 단가가 100만 토큰당이라는 것과 헷갈리지 마세요. 여기는 호출 "
             "1,000번입니다.",
@@ -245,6 +250,14 @@ def check_cost_per_1000(answer: Any, fb: Feedback) -> None:
             return
         expected = _expected_costs(frame)
         missing = [p for p in expected if p not in got]
+        if missing and not got:
+            fb.fail(
+                f"예시 {case}: 빈 딕셔너리를 돌려주었습니다. 성공한 행을 고르는 조건이 모든 행을 "
+                "걸러 낸 것 같습니다.",
+                hint="pandas에서 `df['error'] == None`은 모든 행에서 False입니다. 비어 있는 값은 "
+                "`df['error'].isna()`로 고르세요.",
+            )
+            return
         if missing:
             fb.fail(
                 f"예시 {case}: 공급자 {missing}가 결과에 없습니다.",
@@ -361,6 +374,13 @@ def check_survive(answer: Any, fb: Feedback) -> None:
         )
         return
     failed = out["huggingface"]
+    if isinstance(failed["error"], BaseException):
+        fb.fail(
+            "실패한 `huggingface`의 `error`에 예외 객체를 그대로 넣었습니다.",
+            hint="결과표(`df`)의 `error` 열은 오류 설명 문자열입니다. 예외를 문자열로 바꿔 "
+            '남기세요. 예: `f"{type(exc).__name__}: {exc}"`',
+        )
+        return
     if not isinstance(failed["error"], str) or not failed["error"].strip():
         fb.fail(
             "실패한 `huggingface`의 `error`가 비어 있습니다.",

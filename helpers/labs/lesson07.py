@@ -165,6 +165,7 @@ def check_classify(answer: Any, fb: Feedback) -> None:
     from ..retry import is_retryable
 
     cases = classification_cases()
+    errors_by_label = {label: error for label, error, _, _ in cases}
     wrong: dict[str, list[str]] = {}
     crashed: list[tuple[str, LearnerError]] = []
     for label, error, want, group in cases:
@@ -182,19 +183,37 @@ def check_classify(answer: Any, fb: Feedback) -> None:
         if got != want:
             wrong.setdefault(group, []).append(f"{label} → {got} (기대: {want})")
     if crashed:
-        label, exc = crashed[0]
-        original = exc.original
-        hint = "오류 메시지를 읽고 해당 예외에서 어떤 속성을 읽으려 했는지 확인하세요."
-        if isinstance(original, AttributeError):
-            hint = (
-                "시간 초과나 연결 끊김처럼 응답을 받지 못한 예외에는 `response`도 `status_code`도 "
-                "없습니다. `getattr(error, 'response', None)`처럼 없을 때를 대비하세요."
+        # Two different causes behind an AttributeError: a Hugging Face status error keeps its
+        # status on `error.response` (no `status_code` attribute), while a timeout or a dropped
+        # connection has no response at all. Name each one with an example.
+        by_cause: dict[str, tuple[str, LearnerError]] = {}
+        for label, exc in crashed:
+            original = exc.original
+            if not isinstance(original, AttributeError):
+                cause = "other"
+            elif getattr(
+                getattr(errors_by_label.get(label), "response", None), "status_code", None
+            ):
+                cause = "hf_status"
+            else:
+                cause = "no_response"
+            by_cause.setdefault(cause, (label, exc))
+        hints = {
+            "hf_status": _GROUP_HINTS["hf_status"],
+            "no_response": "시간 초과나 연결 끊김처럼 응답을 받지 못한 예외에는 `response`도 "
+            "`status_code`도 없습니다. `getattr(error, 'response', None)`처럼 없을 때를 "
+            "대비하세요.",
+            "other": "오류 메시지를 읽고 해당 예외에서 어떤 속성을 읽으려 했는지 확인하세요.",
+        }
+        for cause, (label, exc) in by_cause.items():
+            original = exc.original
+            fb.fail(
+                f"{len(crashed)}개 예외에서 함수가 멈췄습니다. 예: {label}에서 "
+                f"`{type(original).__name__}: {original}`"
+                if cause == next(iter(by_cause))
+                else f"또 {label}에서 `{type(original).__name__}: {original}`",
+                hint=hints[cause],
             )
-        fb.fail(
-            f"{len(crashed)}개 예외에서 함수가 멈췄습니다. 예: {label}에서 "
-            f"`{type(original).__name__}: {original}`",
-            hint=hint,
-        )
     for group, lines in wrong.items():
         fb.fail(f"잘못 분류한 예외: {'; '.join(lines)}", hint=_GROUP_HINTS[group])
     if not wrong and not crashed:
