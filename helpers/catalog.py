@@ -42,6 +42,7 @@ __all__ = [
     "model_info",
     "models_table",
     "resolve",
+    "snapshots",
     "sdk_deprecations",
     "warn_if_deprecated",
 ]
@@ -135,6 +136,11 @@ def known_models(provider: str | None = None) -> list[str]:
 
 # A dated snapshot: "<alias>-YYYY-MM-DD", as OpenAI answers an alias in ``response.model``.
 _DATED_SUFFIX = re.compile(r"^(?P<base>.+)-(?P<date>\d{4}-\d{2}-\d{2})$")
+
+
+def snapshots(model_id: str) -> tuple[str, ...]:
+    """The dated snapshots models.json lists for a catalog id (newest first); ``()`` if none."""
+    return tuple(_raw_catalog()["models"].get(model_id, {}).get("snapshots", ()))
 
 
 def resolve(model_id: str | None) -> str | None:

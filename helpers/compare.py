@@ -790,10 +790,11 @@ def summary_table(frame):
     token, tokens and cost summed."""
     import pandas as pd
 
-    rows = []
+    rows, modes = [], {}
     for provider, group in frame.groupby("provider", sort=False):
         ok = group[group["error"].isna()]
         costs = ok["cost_usd"]
+        modes[_label(provider)] = _modes_of(group)
         rows.append(
             {
                 "공급자": _label(provider),
@@ -811,7 +812,9 @@ def summary_table(frame):
                 "잘린 답변": int(ok["truncated"].fillna(False).sum()),
             }
         )
-    return pd.DataFrame(rows).set_index("공급자")
+    table = pd.DataFrame(rows).set_index("공급자")
+    table.attrs["modes"] = modes  # per row, the modes behind its 모드 label (style_summary)
+    return table
 
 
 def _styler_available() -> bool:
@@ -848,16 +851,11 @@ CAPTION_STYLE = [
 
 
 def _summary_modes(table) -> tuple[list[Any], list[str | None]]:
-    """The summary's live rows (index labels) and every mode its ``모드`` column names."""
-    if "모드" not in table.columns:
-        return [], [None]
-    raw = {label: mode for mode, label in MODE_LABELS.items()}
-    live, modes = [], []
-    for index, text in table["모드"].items():
-        names = [raw.get(part.strip()) for part in str(text).split("·")]
-        modes.extend(names)
-        if names == ["live"]:
-            live.append(index)
+    """The summary's live rows (index labels) and every mode behind its rows (summary_table keeps
+    them in ``table.attrs``; a table from elsewhere counts as unknown)."""
+    per_row = table.attrs.get("modes", {})
+    live = [index for index in table.index if per_row.get(index) == ["live"]]
+    modes = [mode for index in table.index for mode in per_row.get(index, [None])]
     return live, modes
 
 

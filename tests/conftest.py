@@ -109,6 +109,16 @@ def author(folder: Path, name: str, request: dict, **spec) -> Path:
     return path
 
 
+def sse_payloads(events) -> list[dict]:
+    """The JSON each SSE event of a fixture carries (``[DONE]`` left out)."""
+    out = []
+    for _, text in events:
+        data = text.strip().split("\n")[-1].removeprefix("data: ")
+        if data != "[DONE]":
+            out.append(json.loads(data))
+    return out
+
+
 def openai_request(body: dict, path: str = "/v1/chat/completions", method: str = "POST") -> dict:
     return {"method": method, "host": "api.openai.com", "path": path, "body": body}
 

@@ -17,8 +17,9 @@ from huggingface_hub.utils._http import default_client_factory
 from helpers import catalog, compare
 from helpers.compare import Reply, Result, Task, TaskFileError
 from helpers.replay import hf_client_factory
+from helpers.replay.fixture import load_file
 from helpers.session import MODE_LABELS
-from tests.conftest import anthropic_request, author, hf_request, openai_request
+from tests.conftest import anthropic_request, author, hf_request, openai_request, sse_payloads
 
 MODELS = {p: catalog.default_model(p) for p in ("openai", "anthropic", "huggingface")}
 SYSTEM = compare.DEFAULT_SYSTEM["ko"]
@@ -37,13 +38,9 @@ USAGE: dict[str, tuple[int, int]] = {}
 
 
 def _stream_usage(path: Path) -> tuple[int, int]:
-    import json
-
     final = None
-    for _, text in json.loads(path.read_text(encoding="utf-8"))["response"]["events"]:
-        data = text.strip().split("\n")[-1].removeprefix("data: ")
-        if data != "[DONE]" and '"usage"' in data:
-            final = json.loads(data).get("usage") or final
+    for payload in sse_payloads(load_file(path).events):
+        final = payload.get("usage") or final
     if "prompt_tokens" in final:
         return final["prompt_tokens"], final["completion_tokens"]
     return final["input_tokens"], final["output_tokens"]

@@ -501,3 +501,24 @@ def test_faults_from_a_notebook_cell_through_setup(clean_env):
         client.chat.completions.create(model="gpt-5.4-mini", messages=QUESTION)
     assert len(replay.requests_seen("openai")) == before + 1
     assert replay.get_server().faults.pending() == []
+
+
+def test_anthropic_fault_bodies_carry_a_request_id_that_stays_the_same(fixture_dir, make_server):
+    from helpers.replay.faults import Fault
+    from helpers.replay.profiles import id_pattern, load_profiles
+
+    pattern = id_pattern(load_profiles()["anthropic"]["ids"]["request"])
+    seen = []
+    for _ in range(2):  # two servers, the same requests: the same ids (stable saved outputs)
+        server = make_server()
+        server.faults.add(Fault("overloaded", "anthropic", times=2))
+        ids = []
+        for _ in range(2):
+            with pytest.raises(anthropic.APIStatusError) as caught:
+                an(server).messages.create(
+                    model="claude-sonnet-4-6", max_tokens=10, messages=QUESTION
+                )
+            ids.append(caught.value.body["request_id"])
+        seen.append(ids)
+    assert all(pattern.fullmatch(i) for i in seen[0]), seen
+    assert seen[0] == seen[1] and seen[0][0] != seen[0][1], seen

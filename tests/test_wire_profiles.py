@@ -16,10 +16,12 @@ from datetime import UTC, datetime
 
 import pytest
 
+from helpers.replay.builder import anthropic_input_tokens, hf_prompt_tokens
 from helpers.replay.profiles import check_exchange, load_profiles
 from helpers.replay.store import FixtureStore, default_dirs
 from helpers.replay.tokens import tokenizer_for
 from helpers.tokencount import count_messages, count_text
+from tests.conftest import sse_payloads
 
 AUTHORED = [e for e in FixtureStore([default_dirs()[0]]).exchanges if e.origin == "authored"]
 IDS = [f"{e.source.parent.name[:2]}-{e.name}" for e in AUTHORED]
@@ -81,12 +83,7 @@ def test_spaced_sse_json_fails_the_profile():
 
 
 def _stream_payloads(exchange) -> list[dict]:
-    out = []
-    for _, text in exchange.events:
-        data = text.strip().split("\n")[-1].removeprefix("data: ")
-        if data != "[DONE]":
-            out.append(json.loads(data))
-    return out
+    return sse_payloads(exchange.events)
 
 
 def _openai_reply(exchange) -> tuple[list[tuple[str, str]], dict]:
@@ -131,27 +128,10 @@ def _recount_openai(exchange):
     assert usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"]
 
 
-def _claude_input(body: dict) -> int:
-    rule = load_profiles()["anthropic"]["tokens"]["prompt"]
-    count = tokenizer_for("anthropic").count
-
-    def text(content) -> str:
-        if isinstance(content, str):
-            return content
-        return "".join(part.get("text", "") for part in content or [])
-
-    messages = body.get("messages") or []
-    total = rule["base"] + rule["per_extra_turn"] * max(0, len(messages) - 1)
-    total += sum(count(text(m["content"])) for m in messages)
-    if body.get("system"):
-        total += count(text(body["system"])) + rule["system_extra"]
-    return int(total + 0.5)
-
-
 def _recount_anthropic(exchange):
     body = exchange.body
     if exchange.path.endswith("/count_tokens"):
-        assert exchange.response_body["input_tokens"] == _claude_input(body)
+        assert exchange.response_body["input_tokens"] == anthropic_input_tokens(body)
         return
     if exchange.is_stream:
         events = _stream_payloads(exchange)
@@ -162,7 +142,7 @@ def _recount_anthropic(exchange):
     else:
         text = exchange.response_body["content"][0]["text"]
         usage, stop = exchange.response_body["usage"], exchange.response_body["stop_reason"]
-    assert usage["input_tokens"] == _claude_input(body)
+    assert usage["input_tokens"] == anthropic_input_tokens(body)
     count = tokenizer_for("anthropic").count(text)
     if stop == "max_tokens":
         assert usage["output_tokens"] == body["max_tokens"] and count <= body["max_tokens"]
@@ -184,16 +164,11 @@ def _recount_huggingface(exchange):
         choice = exchange.response_body["choices"][0]
         text, reason = choice["message"]["content"], choice["finish_reason"]
         usage = exchange.response_body["usage"]
-    prompt = rule["prompt"]["template_base"]
-    for message in body["messages"]:
-        content = count_text(message["content"].strip())
-        is_system = message["role"] == "system"
-        prompt += content + (rule["prompt"]["system_extra"] if is_system else 4)
-    assert usage["prompt_tokens"] == prompt
+    assert usage["prompt_tokens"] == hf_prompt_tokens(body)
     if reason == "length":
         assert usage["completion_tokens"] == body["max_tokens"]
     else:
-        assert usage["completion_tokens"] == count_text(text) + rule["completion"]["overhead"]
+        assert usage["completion_tokens"] == count_text(text) + rule["completion"]["stop_overhead"]
 
 
 RECOUNTED = [

@@ -40,7 +40,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -326,27 +326,46 @@ def diff_versions(
     return [(n, old.get(n), new.get(n)) for n in names if old.get(n) != new.get(n)]
 
 
-def diff_models(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    """Per literal: ids added/removed, and a status change when a literal appears or vanishes."""
+def _changed_fields(before: Mapping[str, Any], after: Mapping[str, Any], names) -> dict:
+    """``{field: (old, new)}`` for the named fields whose value differs."""
+    return {f: (before.get(f), after.get(f)) for f in names if before.get(f) != after.get(f)}
+
+
+def _per_key(
+    old: Mapping[str, Any],
+    new: Mapping[str, Any],
+    compare: Callable[[Mapping[str, Any], Mapping[str, Any]], dict[str, Any]],
+) -> dict[str, dict[str, Any]]:
+    """Per key of two snapshots: a status change when the entry appears, vanishes or fails to
+    read, or else what ``compare`` finds; keys without a change are left out."""
     result: dict[str, dict[str, Any]] = {}
     for key in sorted(set(old) | set(new)):
         before = old.get(key) or {"status": "missing", "reason": "기준선에 없음"}
         after = new.get(key) or {"status": "missing", "reason": "스냅숏에 없음"}
-        change: dict[str, Any] = {}
         if before.get("status") != after.get("status"):
-            # every id "removed" because the literal vanished would bury the one line that matters
-            change["status"] = (before.get("status"), after.get("status"))
-            change["reason"] = after.get("reason") or before.get("reason")
-            result[key] = change
-            continue
-        old_ids, new_ids = set(before.get("ids", ())), set(after.get("ids", ()))
-        if old_ids - new_ids:
-            change["removed"] = sorted(old_ids - new_ids)
-        if new_ids - old_ids:
-            change["added"] = sorted(new_ids - old_ids)
-        if change:
+            # every item "removed" because the entry vanished would bury the one line that matters
+            result[key] = {
+                "status": (before.get("status"), after.get("status")),
+                "reason": after.get("reason") or before.get("reason"),
+            }
+        elif change := compare(before, after):
             result[key] = change
     return result
+
+
+def _id_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:
+    old_ids, new_ids = set(before.get("ids", ())), set(after.get("ids", ()))
+    change: dict[str, Any] = {}
+    if old_ids - new_ids:
+        change["removed"] = sorted(old_ids - new_ids)
+    if new_ids - old_ids:
+        change["added"] = sorted(new_ids - old_ids)
+    return change
+
+
+def diff_models(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Per literal: ids added/removed, and a status change when a literal appears or vanishes."""
+    return _per_key(old, new, _id_changes)
 
 
 DEPRECATION_FIELDS = ("provider", "shutdown", "raw_date", "detail")
@@ -357,12 +376,7 @@ def diff_deprecations(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[st
     before, after = old.get("models", {}), new.get("models", {})
     changed = {}
     for model in sorted(set(before) & set(after)):
-        fields = {
-            f: (before[model].get(f), after[model].get(f))
-            for f in DEPRECATION_FIELDS
-            if before[model].get(f) != after[model].get(f)
-        }
-        if fields:
+        if fields := _changed_fields(before[model], after[model], DEPRECATION_FIELDS):
             changed[model] = fields
     result: dict[str, Any] = {
         "added": {m: after[m] for m in sorted(set(after) - set(before))},
@@ -377,40 +391,24 @@ def diff_deprecations(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[st
 PARAM_FIELDS = ("kind", "default", "annotation")
 
 
+def _param_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:
+    old_params = {p["name"]: p for p in before.get("params", ())}
+    new_params = {p["name"]: p for p in after.get("params", ())}
+    changed = {}
+    for name in old_params.keys() & new_params.keys():
+        if fields := _changed_fields(old_params[name], new_params[name], PARAM_FIELDS):
+            changed[name] = fields
+    change: dict[str, Any] = {
+        "added": [new_params[n] for n in new_params if n not in old_params],
+        "removed": [old_params[n] for n in old_params if n not in new_params],
+        "changed": dict(sorted(changed.items())),
+    }
+    return {k: v for k, v in change.items() if v}
+
+
 def diff_signatures(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     """Per method: parameters added/removed, and changed kind/default/annotation."""
-    result: dict[str, dict[str, Any]] = {}
-    for key in sorted(set(old) | set(new)):
-        before = old.get(key) or {"status": "missing", "reason": "기준선에 없음"}
-        after = new.get(key) or {"status": "missing", "reason": "스냅숏에 없음"}
-        change: dict[str, Any] = {}
-        if before.get("status") != after.get("status"):
-            change["status"] = (before.get("status"), after.get("status"))
-            change["reason"] = after.get("reason") or before.get("reason")
-            result[key] = change
-            continue
-        old_params = {p["name"]: p for p in before.get("params", ())}
-        new_params = {p["name"]: p for p in after.get("params", ())}
-        added = [new_params[n] for n in new_params if n not in old_params]
-        removed = [old_params[n] for n in old_params if n not in new_params]
-        changed = {}
-        for name in old_params.keys() & new_params.keys():
-            fields = {
-                f: (old_params[name].get(f), new_params[name].get(f))
-                for f in PARAM_FIELDS
-                if old_params[name].get(f) != new_params[name].get(f)
-            }
-            if fields:
-                changed[name] = fields
-        if added:
-            change["added"] = added
-        if removed:
-            change["removed"] = removed
-        if changed:
-            change["changed"] = dict(sorted(changed.items()))
-        if change:
-            result[key] = change
-    return result
+    return _per_key(old, new, _param_changes)
 
 
 def diff_snapshots(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:

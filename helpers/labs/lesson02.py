@@ -222,12 +222,16 @@ def check_trim_budget(answer: Any, fb: Feedback) -> None:
 # ------------------------------------------------------------------------------------------------
 
 
-def first_turn_over_reference(messages: list[dict], budget: int, count_tokens: Any) -> int | None:
+def first_turn_over_reference(
+    messages: list[dict], budget: int, count_tokens: Any, *, with_reply: bool = False
+) -> int | None:
+    """The first turn whose request (history up to its user message) is over ``budget``.
+    ``with_reply`` counts each turn's reply into its request too: a common slip."""
     turn = 0
     for i, message in enumerate(messages):
         if message["role"] == "user":
             turn += 1
-            if count_tokens(messages[: i + 1]) > budget:
+            if count_tokens(messages[: i + 1 + with_reply]) > budget:
                 return turn
     return None
 
@@ -258,17 +262,6 @@ def _message_positions(history: list[dict], budget: int) -> set[int]:
             expected = first_turn_over_reference(history, budget, char_tokens)
             return {i, i + 1} - {expected}
     return set()
-
-
-def _first_over_with_reply(messages: list[dict], budget: int) -> int | None:
-    """The answer of counting each turn's reply into its request (a common slip)."""
-    turn = 0
-    for i, message in enumerate(messages):
-        if message["role"] == "user":
-            turn += 1
-            if char_tokens(messages[: i + 2]) > budget:
-                return turn
-    return None
 
 
 @register(
@@ -316,7 +309,7 @@ def check_over_budget(answer: Any, fb: Feedback) -> None:
                 "user 메시지의 개수입니다(첫 user 메시지가 1턴). user 메시지를 만날 때마다 "
                 "`turn += 1`로 세세요.",
             )
-        elif got == _first_over_with_reply(history, budget):
+        elif got == first_turn_over_reference(history, budget, char_tokens, with_reply=True):
             fb.fail(
                 f"요청에 그 턴의 답까지 세었습니다. {context}",
                 hint="턴 k의 요청을 보낼 때는 그 질문에 아직 답이 없습니다. 답(assistant)은 요청의 "

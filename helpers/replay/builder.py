@@ -16,17 +16,12 @@ import hashlib
 import json
 import math
 import random
-import string
 from datetime import UTC, date, datetime
 from typing import Any
 
 from .fixture import Exchange
-from .profiles import load_profiles
+from .profiles import ALPHABETS, header_rules, load_profiles, new_id
 from .tokens import tokenizer_for
-
-_B62 = string.ascii_letters + string.digits
-_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-_ALPHABETS = {"base62": _B62, "base58": _B58, "hex": "0123456789abcdef"}
 
 
 class SpecError(ValueError):
@@ -40,12 +35,6 @@ def _rng(*parts: Any) -> random.Random:
 
 def _profile(provider: str) -> dict[str, Any]:
     return load_profiles()[provider]
-
-
-def _ident(rng: random.Random, provider: str, kind: str) -> str:
-    spec = _profile(provider)["ids"][kind]
-    alphabet = _ALPHABETS[spec["alphabet"]]
-    return spec["prefix"] + "".join(rng.choice(alphabet) for _ in range(spec["length"]))
 
 
 def _compact(data: Any) -> str:
@@ -160,25 +149,27 @@ def _text_of(content: Any) -> str:
 
 def _served_openai_model(model: Any) -> Any:
     """The API answers an alias with its dated snapshot (models.json lists the snapshots)."""
-    from ..catalog import load_catalog
+    from ..catalog import snapshots
 
-    row = load_catalog()["models"].get(model) if isinstance(model, str) else None
-    snapshots = (row or {}).get("snapshots") or []
-    return snapshots[0] if snapshots else model
+    served = snapshots(model) if isinstance(model, str) else ()
+    return served[0] if served else model
 
 
 def _generate(
-    provider: str, text: str, limit: int | None, *, overhead: int = 0, reasoning: int = 0
+    provider: str, text: str, limit: int | None, *, reasoning: int = 0
 ) -> tuple[str, int, bool]:
     """(text sent, output tokens reported, cut?) for an answer under an output limit.
 
-    The provider reports its visible tokens plus fixed overhead and reasoning tokens; a limit
-    that this exceeds stops the answer after exactly ``limit`` tokens.
+    The provider reports its visible tokens, its reasoning tokens, a fixed ``overhead`` and, when
+    the answer ends by itself, a ``stop_overhead`` (Llama's end-of-turn token), as its profile
+    says. A limit that this exceeds stops the answer after exactly ``limit`` tokens.
     """
+    rule = _profile(provider)["tokens"].get("completion", {})
+    fixed = rule.get("overhead", 0) + reasoning
     tokenizer = tokenizer_for(provider)
-    used = tokenizer.count(text) + overhead + reasoning
+    used = tokenizer.count(text) + fixed + rule.get("stop_overhead", 0)
     if limit is not None and used > limit:
-        return tokenizer.cut(text, max(0, limit - overhead - reasoning)), limit, True
+        return tokenizer.cut(text, max(0, limit - fixed)), limit, True
     return text, used, False
 
 
@@ -256,14 +247,14 @@ def _headers(
     profile = _profile(provider)
     limits = profile.get("rate_limits", {})
     values: dict[str, str] = {}
-    for name, rule in profile["headers"][kind].items():
+    for name, rule in header_rules(provider, kind).items():
         if isinstance(rule, str):
             values[name] = rule
             continue
         if name in ("x-request-id", "request-id"):
-            values[name] = _ident(rng, provider, "request")
+            values[name] = new_id(provider, "request", rng)
         elif name == "inference-id":
-            values[name] = _ident(rng, provider, "inference")
+            values[name] = new_id(provider, "inference", rng)
         elif name == "openai-processing-ms":
             values[name] = str(generation_ms)
         elif name == "x-envoy-upstream-service-time":
@@ -305,7 +296,7 @@ def _error(provider: str, spec: dict[str, Any], rng: random.Random) -> Any:
         return {
             "type": "error",
             "error": {"type": err.get("type", "api_error"), "message": message},
-            "request_id": _ident(rng, "anthropic", "request"),
+            "request_id": new_id("anthropic", "request", rng),
         }
     if provider == "huggingface":
         return {"error": message}
@@ -327,21 +318,18 @@ def _obfuscated(rng: random.Random, data: dict[str, Any]) -> dict[str, Any]:
     rule = _profile("openai")["sse"]["obfuscation"]
     bare = _compact({**data, "obfuscation": ""})
     size = (rule["remainder"] - len(bare)) % rule["modulus"]
-    return {**data, "obfuscation": "".join(rng.choice(_B62) for _ in range(size))}
+    return {**data, "obfuscation": "".join(rng.choice(ALPHABETS["base62"]) for _ in range(size))}
 
 
 def openai_chat(
     body: dict[str, Any], spec: dict[str, Any], rng: random.Random, created: int
 ) -> tuple[Any, list | None, int]:
-    rule = _profile("openai")["tokens"]["completion"]
     limit = _limit(body, "max_completion_tokens", "max_tokens")
     reasoning = spec.get("usage", {}).get("reasoning", 0)
     reason = spec.get("finish_reason", "stop")
     choices, completion = [], 0
     for answer in _answers(spec):
-        text, used, cut = _generate(
-            "openai", answer, limit, overhead=rule["overhead"], reasoning=reasoning
-        )
+        text, used, cut = _generate("openai", answer, limit, reasoning=reasoning)
         choices.append((text, "length" if cut else reason))
         completion += used
     prompt = openai_prompt_tokens(body)
@@ -358,7 +346,7 @@ def openai_chat(
         },
     }
     head = {
-        "id": _ident(rng, "openai", "chat"),
+        "id": new_id("openai", "chat", rng),
         "object": "chat.completion",
         "created": created,
         "model": spec.get("response_model") or _served_openai_model(body.get("model")),
@@ -411,7 +399,7 @@ def openai_chat(
 
 def _response_id(rng: random.Random, created: int, prefix: str, shared: str) -> str:
     """Responses ids: a prefix shared by a response's items, '00', created_at in hex, 24 hex."""
-    tail = "".join(rng.choice("0123456789abcdef") for _ in range(24))
+    tail = "".join(rng.choice(ALPHABETS["hex"]) for _ in range(24))
     return f"{prefix}{shared}00{created:08x}{tail}"
 
 
@@ -420,13 +408,10 @@ def openai_responses(
 ) -> tuple[Any, None, int]:
     if body.get("stream"):
         raise SpecError("Responses API 스트림은 아직 빌더가 지원하지 않습니다.")
-    rule = _profile("openai")["tokens"]["completion"]
     limit = _limit(body, "max_output_tokens")
-    text, output, truncated = _generate(
-        "openai", _answers(spec)[0], limit, overhead=rule["overhead"]
-    )
+    text, output, truncated = _generate("openai", _answers(spec)[0], limit)
     prompt = openai_prompt_tokens(body)
-    shared = "".join(rng.choice("0123456789abcdef") for _ in range(16))
+    shared = "".join(rng.choice(ALPHABETS["hex"]) for _ in range(16))
     generation_s = max(1, _generation_ms("openai", output) // 1000)
     return (
         {
@@ -529,7 +514,7 @@ def anthropic_message(
     }
     message = {
         "model": model,
-        "id": _ident(rng, "anthropic", "message"),
+        "id": new_id("anthropic", "message", rng),
         "type": "message",
         "role": "assistant",
         "content": [{"type": "text", "text": text}],
@@ -641,13 +626,8 @@ def hf_chat(
 ) -> tuple[Any, Any, int]:
     """novita through the router (see the profile): OpenAI-like, with its own conventions."""
     profile = _profile("huggingface")
-    rule = profile["tokens"]["completion"]
-    answer = _answers(spec)[0]
     tokenizer = tokenizer_for("huggingface")
-    limit = _limit(body, "max_tokens")
-    text, completion, cut = _generate("huggingface", answer, limit, overhead=rule["overhead"])
-    if cut:
-        text = tokenizer.cut(answer, limit)  # a length stop reports exactly max_tokens
+    text, completion, cut = _generate("huggingface", _answers(spec)[0], _limit(body, "max_tokens"))
     why = "length" if cut else spec.get("finish_reason", "stop")
     prompt = hf_prompt_tokens(body)
     usage = {
@@ -658,7 +638,7 @@ def hf_chat(
         "completion_tokens_details": None,
     }
     head = {
-        "id": _ident(rng, "huggingface", "chat"),
+        "id": new_id("huggingface", "chat", rng),
         "object": "chat.completion",
         "created": created,
         "model": spec.get("response_model") or _hf_model(request, body),

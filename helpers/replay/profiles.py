@@ -14,11 +14,21 @@ from __future__ import annotations
 
 import functools
 import json
+import random
 import re
+import string
 from importlib import resources
 from typing import Any
 
-__all__ = ["check_exchange", "id_pattern", "load_profiles", "shape_problems"]
+__all__ = [
+    "ALPHABETS",
+    "check_exchange",
+    "header_rules",
+    "id_pattern",
+    "load_profiles",
+    "new_id",
+    "shape_problems",
+]
 
 
 @functools.lru_cache(maxsize=1)
@@ -27,21 +37,36 @@ def load_profiles() -> dict[str, Any]:
     return json.loads(text)
 
 
-_ALPHABETS = {
-    "base62": "A-Za-z0-9",
-    "base58": "1-9A-HJ-NP-Za-km-z",
-    "hex": "0-9a-f",
-    "digits": "0-9",
-    "lower_alnum": "a-z0-9",
+# The characters of the id alphabets the profiles name (base58: no 0, O, I or l).
+ALPHABETS = {
+    "base62": string.ascii_letters + string.digits,
+    "base58": "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz",
+    "hex": "0123456789abcdef",
 }
+
+
+def _id_format(provider: str, kind: str) -> dict[str, Any]:
+    return load_profiles()[provider]["ids"][kind]
+
+
+def new_id(provider: str, kind: str, rng: random.Random) -> str:
+    """A fresh id of ``provider``'s ``kind`` format (``chat``, ``request``, ``message``…)."""
+    spec = _id_format(provider, kind)
+    alphabet = ALPHABETS[spec["alphabet"]]
+    return spec["prefix"] + "".join(rng.choice(alphabet) for _ in range(spec["length"]))
 
 
 def id_pattern(spec: dict[str, Any]) -> re.Pattern[str]:
     """The regular expression of an id format ``{prefix, alphabet, length}``."""
-    alphabet = _ALPHABETS[spec["alphabet"]]
-    length = spec["length"]
-    size = f"{{{length}}}" if isinstance(length, int) else f"{{{length[0]},{length[1]}}}"
-    return re.compile(re.escape(spec.get("prefix", "")) + f"[{alphabet}]{size}")
+    alphabet = re.escape(ALPHABETS[spec["alphabet"]])
+    return re.compile(re.escape(spec.get("prefix", "")) + f"[{alphabet}]{{{spec['length']}}}")
+
+
+def header_rules(provider: str, kind: str) -> dict[str, Any]:
+    """The header set of one kind of response; ``extends`` starts from another kind's set."""
+    rules = dict(load_profiles()[provider]["headers"][kind])
+    base = rules.pop("extends", None)
+    return {**header_rules(provider, base), **rules} if base else rules
 
 
 def shape_problems(value: Any, shape: dict[str, Any], where: str = "body") -> list[str]:
@@ -100,39 +125,30 @@ def _header_problems(
     return problems
 
 
-def _sse_problems(events: list[tuple[float, str]], sse: dict[str, Any]) -> list[tuple[str, Any]]:
-    """Formatting problems of the SSE pieces and the JSON payloads they carry (parsed)."""
-    problems: list[tuple[str, Any]] = []
+def _sse_problems(events: list[tuple[float, str]], sse: dict[str, Any]) -> tuple[list[str], list]:
+    """Formatting problems of the SSE pieces, and the JSON payloads they carry (parsed)."""
+    problems: list[str] = []
+    payloads: list[Any] = []
     separators = tuple(sse["separators"])
     for i, (_, text) in enumerate(events):
-        lines = text.split("\n")
         if not text.endswith("\n\n"):
-            problems.append((f"event[{i}]: 빈 줄로 끝나지 않습니다.", None))
+            problems.append(f"event[{i}]: 빈 줄로 끝나지 않습니다.")
             continue
-        fields = [line for line in lines if line]
-        has_event = fields and fields[0].startswith("event: ")
-        if sse["event_lines"] != bool(has_event):
-            problems.append(
-                (f"event[{i}]: event: 줄이 {'없습니다' if not has_event else '있습니다'}", None)
-            )
+        fields = [line for line in text.split("\n") if line]
+        has_event = bool(fields) and fields[0].startswith("event: ")
+        if sse["event_lines"] != has_event:
+            problems.append(f"event[{i}]: event: 줄이 {'있습니다' if has_event else '없습니다'}")
         data = fields[-1].removeprefix("data: ") if fields else ""
         if data == sse.get("done"):
-            problems.append(("done", None))
             continue
-        if data == sse.get("ping"):
-            problems.append(("payload", json.loads(data)))
-            continue
-        if sse.get("padding"):
-            most = sse["padding"]["max_spaces"]
-            data = re.sub(f" {{0,{most}}}}}$", "}", data)
-        payload = json.loads(data)
-        wire = json.dumps(payload, ensure_ascii=False, separators=separators)
-        if data != wire:
-            problems.append(
-                (f"event[{i}]: JSON 형식(구분자)이 프로필과 다릅니다: {data[:60]}…", None)
-            )
-        problems.append(("payload", payload))
-    return problems
+        if data != sse.get("ping"):  # the ping is sent as written, with its space
+            if sse.get("padding"):
+                most = sse["padding"]["max_spaces"]
+                data = re.sub(f" {{0,{most}}}}}$", "}", data)
+            if data != json.dumps(json.loads(data), ensure_ascii=False, separators=separators):
+                problems.append(f"event[{i}]: JSON 형식(구분자)이 프로필과 다릅니다: {data[:60]}…")
+        payloads.append(json.loads(data))
+    return problems, payloads
 
 
 def check_exchange(exchange: Any) -> list[str]:
@@ -143,24 +159,21 @@ def check_exchange(exchange: Any) -> list[str]:
         return []
     kind = "stream" if exchange.is_stream else ("error" if exchange.status >= 400 else "json")
     rules = profile["endpoints"][endpoint]
-    expected = profile["headers"][kind if kind != "json" else rules.get("headers", kind)]
+    expected = header_rules(
+        exchange.provider, rules.get("headers", kind) if kind == "json" else kind
+    )
     optional = profile.get("optional_headers", [])
     problems = _header_problems(exchange.headers, expected, "headers", optional)
     if exchange.is_stream:
-        sse = profile["sse"]
-        payloads = []
-        for text, payload in _sse_problems(exchange.events, sse):
-            if text == "payload":
-                payloads.append(payload)
-            elif text != "done":
-                problems.append(text)
+        found, payloads = _sse_problems(exchange.events, profile["sse"])
+        problems += found
         for i, payload in enumerate(payloads):
             shape = rules["events"].get(payload.get("type", "chunk"), rules["events"].get("chunk"))
             if shape is None:
                 problems.append(f"event[{i}]: 프로필에 없는 이벤트 {payload.get('type')!r}")
                 continue
             problems += shape_problems(payload, shape, f"event[{i}]")
-        problems += _id_problems(payloads, rules.get("ids", {}), profile["ids"])
+        problems += _id_problems(payloads, rules.get("stream_ids", {}), profile["ids"])
     elif exchange.status >= 400:
         problems += shape_problems(exchange.response_body, profile["error"]["shape"], "error")
         problems += _id_problems(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import random
 import sys
 import threading
 import time
@@ -148,18 +149,12 @@ def is_loopback_host(value: str | None, port: int) -> bool:
     return name in LOOPBACK_HOSTS and (not rest or rest[1:] == str(port))
 
 
-_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-
-
 def _anthropic_request_id(seed: str) -> str:
-    """A request id of Anthropic's format (req_011C + 20 base58), the same for the same seed so
-    that a notebook's saved output does not change between runs."""
-    digest = int.from_bytes(hashlib.sha256(seed.encode()).digest(), "big")
-    chars = []
-    for _ in range(20):
-        digest, index = divmod(digest, len(_B58))
-        chars.append(_B58[index])
-    return "req_011C" + "".join(chars)
+    """A request id of Anthropic's format, the same for the same seed so that a notebook's saved
+    output does not change between runs."""
+    from .profiles import new_id
+
+    return new_id("anthropic", "request", random.Random(seed))
 
 
 def _error_body(provider: str, message: str, kind: str, seed: str = "") -> dict[str, Any]:
