@@ -1,17 +1,17 @@
-# LLM API 실습 — 개발·강의용 명령 모음 (GNU make 4.3, python3 >= 3.11만 있으면 됩니다).
+# LLM API 실습 — 개발·수업용 명령 모음 (GNU make 4.3, python3 >= 3.11만 있으면 됩니다).
 #
 #   make lab       가상환경(.venv)을 만들고 JupyterLab을 notebooks/에서 엽니다 (키 없이도 동작)
-#   make test      린트 + 단위 테스트 + 모든 노트북을 두 번(엄격 재생, 학습자 기본값) 키 없이 실행
+#   make test      린트 + 단위 테스트 + 모든 노트북을 두 번(엄격 리플레이, 학습자 기본값) 키 없이 실행
 #   make test-colab  Colab과 같은 Python 3.13·ipywidgets 7.7.1 환경에 Colab 준비 셀처럼 설치해 노트북 실행
 #   make test-browser  JupyterLab + 헤드리스 Chromium으로 모든 노트북을 학습자 기본값에서 Run All (NB=01)
 #   make lock      locks/의 잠금 파일(Python 3.11·3.12·3.13, Colab)을 최신 릴리스로 다시 만듭니다
 #   make drift     최신 릴리스를 별도 가상환경(.venv-drift)에 설치해 잠금과 달라진 점을 보고합니다 (실패하지 않음)
-#   make run       모든 강의를 papermill로 재생 실행해 build/에 저장하고 표로 요약
+#   make run       모든 레슨을 papermill로 리플레이 실행해 build/에 저장하고 표로 요약
 #                  (make run NB=01, make run PARAMS="-p OPENAI_MODEL gpt-5.4")
 #   make lint      ruff check + ruff format --check
 #   make format    ruff format + ruff check --fix
-#   make stamp     제목·Colab 배지·내비게이션·부트스트랩 셀과 README 강의 표를 다시 만듭니다
-#   make outputs   stamp 뒤에 노트북을 재생 모드로 실행해 출력을 제자리에 저장합니다
+#   make stamp     제목·Colab 배지·내비게이션·부트스트랩 셀·예상 소요 시간과 README 레슨 표·용어집을 다시 만듭니다
+#   make outputs   stamp 뒤에 노트북을 리플레이 모드로 실행해 출력을 제자리에 저장합니다
 #   make bench     벤치마크 표 (python bench/run.py)
 #   make fixtures  픽스처 스펙(tools/fixture_specs)에서 픽스처 JSON을 만듭니다 (NB=01로 하나만)
 #   make record NB=01 / make capture NB=01   픽스처 녹화·요청 수집 (tools/fixtures.py)
@@ -64,8 +64,8 @@ lab: venv
 	$(VENV)/bin/jupyter lab $(LAB_FLAGS)
 
 # --- 테스트 ------------------------------------------------------------------------------------
-# 세 단계를 함께 돌립니다 (tools/passes.py): 단위 테스트, 노트북 엄격 재생(속도 0),
-# 노트북 학습자 기본값(키 없음·LLM_LAB_* 없음·녹화 속도·너그러운 매칭).
+# 세 단계를 함께 돌립니다 (tools/passes.py): 단위 테스트, 노트북 엄격 리플레이(속도 0),
+# 노트북 학습자 기본값(키 없음·LLM_LAB_* 없음·픽스처의 시간 간격·너그러운 매칭).
 # upstream 표시가 붙은 테스트(설치된 SDK의 모델 목록처럼 릴리스마다 바뀌는 데이터)는 make drift가 돌립니다.
 test: dev
 	$(PY) -m ruff check $(LINT_PATHS)

@@ -597,9 +597,9 @@ def warn_if_deprecated(
     suggestion = f" 대신 '{replacement}'을(를) 쓰세요." if replacement else ""
     if record is None:
         if model_id not in _raw_catalog()["models"]:
-            default = f" 이 수업의 기본 모델은 '{replacement}'입니다." if replacement else ""
+            default = f" 이 시리즈의 기본 모델은 '{replacement}'입니다." if replacement else ""
             warnings.warn(
-                f"'{model_id}'은(는) 이 수업의 모델 파일(models.json)에 없는 모델입니다. 철자를 "
+                f"'{model_id}'은(는) 이 시리즈의 모델 파일(models.json)에 없는 모델입니다. 철자를 "
                 "확인하세요. 호출은 할 수 있지만 가격·컨텍스트 정보가 없어 비용은 계산하지 "
                 f"않습니다.{default}",
                 UnknownModelWarning,
@@ -665,7 +665,7 @@ def models_table(provider: str | None = None, *, as_of: str | _dt.date | None = 
         rows.append(
             {
                 "모델": model,
-                "제공자": info.provider,
+                "공급자": info.provider,
                 "기본값": ", ".join(roles.get(model, [])) or "",
                 "컨텍스트(토큰)": info.context_window,
                 "최대 출력(토큰)": info.max_output_tokens,
@@ -681,4 +681,49 @@ def models_table(provider: str | None = None, *, as_of: str | _dt.date | None = 
     frame = pd.DataFrame(rows)
     for col in ("컨텍스트(토큰)", "최대 출력(토큰)"):
         frame[col] = frame[col].astype("Int64")
+    return frame
+
+
+def billing(provider: str) -> dict[str, Any]:
+    """Account-level billing facts for one provider (credits, pay-as-you-go) with source and date."""
+    facts = _raw_catalog().get("billing", {}).get(provider)
+    if facts is None:
+        raise KeyError(f"models.json에 {provider}의 요금 정보(billing)가 없습니다")
+    return json.loads(json.dumps(facts))
+
+
+_PLAN_LABELS = {
+    "free": ("무료(Free)", "monthly_credits_usd"),
+    "pro": ("PRO", "monthly_credits_usd"),
+    "team_or_enterprise": ("Team·Enterprise (좌석당)", "monthly_credits_usd_per_seat"),
+}
+_AFTER_CREDITS = {
+    "credits purchase required": "크레딧을 사면 계속 씁니다",
+    "pay-as-you-go": "쓴 만큼 결제(pay-as-you-go)",
+}
+
+
+def billing_table(provider: str, plans: tuple[str, ...] = ("free", "pro", "team_or_enterprise")):
+    """The provider's account credits as a Korean DataFrame, indexed by account type.
+
+    ``attrs["source_line"]`` says where the numbers come from and when they were checked, so a
+    lesson prints it under the table. Values that have no Korean wording stay in English.
+    """
+    import pandas as pd
+
+    facts = billing(provider)
+    rows = []
+    for plan in plans:
+        label, field = _PLAN_LABELS[plan]
+        usd = facts[plan][field]
+        extra = facts[plan]["extra_usage"]
+        rows.append(
+            {
+                "계정": label,
+                "매달 포함 크레딧": "없음" if usd is None else f"${usd:.2f}",
+                "다 쓴 뒤": _AFTER_CREDITS.get(extra, extra),
+            }
+        )
+    frame = pd.DataFrame(rows).set_index("계정")
+    frame.attrs["source_line"] = f"출처: {facts['source']} (확인한 날: {facts['checked']})"
     return frame

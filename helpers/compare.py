@@ -91,7 +91,7 @@ def call_openai(client, model, system, prompt, max_tokens):
     stream = client.chat.completions.create(
         model=model,
         messages=[
-            {"role": "system", "content": system},  # system is the first message
+            {"role": "developer", "content": system},  # o1 and newer: developer, not system
             {"role": "user", "content": prompt},
         ],
         max_completion_tokens=max_tokens,
@@ -117,7 +117,7 @@ def call_openai(client, model, system, prompt, max_tokens):
 
 def call_anthropic(client, model, system, prompt, max_tokens):
     """Anthropic Messages, streamed: `client.messages.stream(...)` takes the arguments of
-    `client.messages.create(...)` and hands back the text as it arrives."""
+    `client.messages.create(...)` but `stream`, and hands back the text as it arrives."""
     started = time.perf_counter()
     reply = Reply()
     with client.messages.stream(
@@ -377,7 +377,7 @@ def _is_replay_miss(exc: BaseException) -> bool:
             return True
     except Exception:  # noqa: BLE001 - any header object that cannot answer means "no"
         pass
-    return "녹화 응답이 없습니다" in str(exc)
+    return "저장된 응답이 없습니다" in str(exc)
 
 
 _STATUS_TEXT = {
@@ -397,19 +397,59 @@ _STATUS_TEXT = {
 }
 
 
+# Statuses where the API's own reason names what to change (a parameter the model refuses, a
+# model id that does not exist); describe_error() quotes it after the Korean explanation.
+_QUOTE_SERVER_FOR = {400, 404, 413, 422}
+_SERVER_DETAIL_CHARS = 160
+
+
+def _server_detail(exc: BaseException) -> str:
+    """The API's own reason for refusing a request, on one line ("" when it gave none).
+
+    anthropic keeps it as ``api_message``, openai as ``body["message"]`` (the "error" object);
+    huggingface_hub only has the response (``{"error": {"message": ...}}`` or ``{"error": ...}``).
+    """
+    message: Any = getattr(exc, "api_message", None)
+    body = getattr(exc, "body", None)
+    if not message and isinstance(body, Mapping):
+        message = body.get("message")
+    if not message:
+        response = getattr(exc, "response", None)
+        try:
+            data = response.json() if response is not None else None
+        except Exception:  # noqa: BLE001 - no JSON body: nothing to quote
+            data = None
+        if isinstance(data, Mapping):
+            inner = data.get("error", data)
+            message = inner.get("message") if isinstance(inner, Mapping) else inner
+    if not isinstance(message, str):
+        return ""
+    line = " ".join(message.split())
+    if len(line) > _SERVER_DETAIL_CHARS:
+        line = line[: _SERVER_DETAIL_CHARS - 1] + "…"
+    return line
+
+
 def describe_error(exc: BaseException) -> str:
-    """A short Korean explanation of a failed call, with the exception's class name."""
+    """A short Korean explanation of a failed call, with the exception's class name.
+
+    For a refused request (400, 404, 413, 422) the API's own reason follows, so a parameter a
+    model does not accept is named instead of guessed at.
+    """
     name = type(exc).__name__
     if _is_replay_miss(exc):
         return (
-            "리플레이 녹화 없음: 이 요청(모델·작업 조합)은 녹화되지 않았습니다. 키를 넣어 "
-            f"실시간으로 실행하거나 기본 모델·작업으로 되돌리세요. [{name}]"
+            "리플레이 픽스처 없음: 이 요청(모델·작업 조합)에는 저장된 응답이 없습니다. 키를 넣어 "
+            f"라이브로 실행하거나 기본 모델·작업으로 되돌리세요. [{name}]"
         )
     status = _status_of(exc)
     if status is not None:
         text = _STATUS_TEXT.get(status)
         if text is None:
             text = f"HTTP {status} 오류" + (": 서버 쪽 문제입니다." if status >= 500 else ".")
+        detail = _server_detail(exc) if status in _QUOTE_SERVER_FOR else ""
+        if detail:
+            text = f"{text} 서버의 설명: {detail}"
         return f"{text} [{name}]"
     lowered = f"{name} {exc}".lower()
     if "timeout" in lowered or "timed out" in lowered:
@@ -660,7 +700,7 @@ def run(
 
 @contextmanager
 def replay_speed(speed: float | None):
-    """Inside the block, replayed streams keep their recorded delays × ``speed`` (0: no delay).
+    """Inside the block, replayed streams keep their stored delays × ``speed`` (0: no delay).
 
     Only the replay server is affected; providers running live are untouched. ``None`` leaves
     the speed as ``helpers.setup()`` set it (``LLM_LAB_REPLAY_SPEED``).
@@ -693,8 +733,8 @@ MODE_NOTES = {
     "record": "녹화(record): 실제 API의 응답을 리플레이 서버를 거쳐 받아 잰 값입니다.",
     None: "모드를 알 수 없는 행은 실제로 잰 값인지 알 수 없습니다.",
 }
-NO_LIVE_NOTE = "실시간으로 받은 행이 없어 가장 빠르거나 싼 곳을 표시하지 않습니다."
-SOME_LIVE_NOTE = "초록색 표시는 실시간으로 받은 행 중에서만 고릅니다."
+NO_LIVE_NOTE = "라이브로 받은 행이 없어 가장 빠르거나 싼 곳을 표시하지 않습니다."
+SOME_LIVE_NOTE = "초록색 표시는 라이브로 받은 행 중에서만 고릅니다."
 UNKNOWN_MODE_LABEL = "알 수 없음"
 
 

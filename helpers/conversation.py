@@ -72,6 +72,20 @@ def _os_error(error: OSError, message: str) -> OSError:
         return OSError(message)
 
 
+def _shown(path: Path) -> str:
+    """A path as messages show it: relative to the working folder when inside it, with ``~`` for
+    the home folder, otherwise as given (so output does not expose where a machine keeps it)."""
+    if not path.is_absolute():
+        return str(path)
+    for base, prefix in ((Path.cwd(), ""), (Path.home(), "~")):
+        try:
+            rest = path.relative_to(base)
+        except ValueError:
+            continue
+        return str(Path(prefix, rest)) if prefix else str(rest)
+    return str(path)
+
+
 def _os_reason(error: OSError) -> str:
     return error.strerror or str(error) or type(error).__name__
 
@@ -527,13 +541,14 @@ class Conversation:
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the conversation as JSON, atomically: a failure leaves any existing file intact."""
         path = Path(path)
+        shown = _shown(path)
         data = json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
         directory = path.parent if str(path.parent) else Path(".")
         if not directory.is_dir():
-            raise FileNotFoundError(f"대화를 저장할 폴더가 없습니다: {directory}")
+            raise FileNotFoundError(f"대화를 저장할 폴더가 없습니다: {_shown(directory)}")
         if path.is_dir():
             raise IsADirectoryError(
-                f"{path}은(는) 폴더입니다. 대화는 파일로 저장하므로 'chat.json'처럼 파일 이름까지 "
+                f"{shown}은(는) 폴더입니다. 대화는 파일로 저장하므로 'chat.json'처럼 파일 이름까지 "
                 "적어 주세요."
             )
         try:
@@ -543,7 +558,7 @@ class Conversation:
         if read_only:
             # Replacing it would succeed (only the folder must be writable) but defeat the intent.
             raise PermissionError(
-                f"대화 파일 {path}이(가) 읽기 전용이라 덮어쓰지 않았습니다. 다른 이름으로 "
+                f"대화 파일 {shown}이(가) 읽기 전용이라 덮어쓰지 않았습니다. 다른 이름으로 "
                 "저장하거나 파일의 읽기 전용 설정을 풀고 다시 저장하세요."
             )
         try:
@@ -551,14 +566,14 @@ class Conversation:
         except PermissionError as e:
             raise _os_error(
                 e,
-                f"{directory} 폴더에 쓸 권한이 없어 대화를 {path}에 저장하지 못했습니다"
+                f"{_shown(directory)} 폴더에 쓸 권한이 없어 대화를 {shown}에 저장하지 못했습니다"
                 f"({_os_reason(e)}). 기존 파일은 그대로 있습니다. 쓸 수 있는 폴더"
                 "(예: 노트북이 있는 폴더)에 저장하세요.",
             ) from None
         except OSError as e:
             raise _os_error(
                 e,
-                f"대화를 {path}에 저장하지 못했습니다({_os_reason(e)}). 기존 파일은 그대로 "
+                f"대화를 {shown}에 저장하지 못했습니다({_os_reason(e)}). 기존 파일은 그대로 "
                 "있습니다. 디스크 공간과 폴더의 쓰기 권한을 확인하고 다시 저장하세요.",
             ) from None
 
@@ -571,48 +586,49 @@ class Conversation:
     ) -> Conversation:
         """Read a file written by :meth:`save`. Never writes: a bad file stays as it is."""
         path = Path(path)
+        shown = _shown(path)
         try:
             raw = path.read_text(encoding="utf-8")
         except FileNotFoundError:
             raise FileNotFoundError(
-                f"대화 파일이 없습니다: {path}. 경로를 확인하거나 먼저 conv.save(...)로 저장하세요."
+                f"대화 파일이 없습니다: {shown}. 경로를 확인하거나 먼저 conv.save(...)로 저장하세요."
             ) from None
         except IsADirectoryError as e:
             raise _os_error(
                 e,
-                f"{path}은(는) 폴더입니다. 그 안의 대화 파일 이름까지 적어 주세요"
+                f"{shown}은(는) 폴더입니다. 그 안의 대화 파일 이름까지 적어 주세요"
                 "(예: Conversation.load('폴더/chat.json')).",
             ) from None
         except PermissionError as e:
             raise _os_error(
                 e,
-                f"대화 파일 {path}을(를) 읽을 권한이 없습니다. 파일 권한을 확인하거나 읽을 수 "
+                f"대화 파일 {shown}을(를) 읽을 권한이 없습니다. 파일 권한을 확인하거나 읽을 수 "
                 "있는 위치로 복사한 뒤 불러오세요.",
             ) from None
         except OSError as e:
             raise _os_error(
                 e,
-                f"대화 파일 {path}을(를) 읽지 못했습니다({_os_reason(e)}). 경로와 파일 상태를 "
+                f"대화 파일 {shown}을(를) 읽지 못했습니다({_os_reason(e)}). 경로와 파일 상태를 "
                 "확인하세요.",
             ) from None
         except UnicodeDecodeError:
             raise ConversationFileError(
-                f"대화 파일을 UTF-8 텍스트로 읽을 수 없습니다: {path}. 파일은 그대로 두었습니다."
+                f"대화 파일을 UTF-8 텍스트로 읽을 수 없습니다: {shown}. 파일은 그대로 두었습니다."
             ) from None
         try:
             data = json.loads(raw)
         except json.JSONDecodeError as e:
             raise ConversationFileError(
-                f"대화 파일이 손상되었습니다(JSON 오류: {e.lineno}행 {e.colno}열): {path}. "
+                f"대화 파일이 손상되었습니다(JSON 오류: {e.lineno}행 {e.colno}열): {shown}. "
                 "파일은 그대로 두었습니다."
             ) from None
         if not isinstance(data, dict) or data.get("format") != FILE_FORMAT:
             raise ConversationFileError(
-                f"Conversation.save()로 저장한 파일이 아닙니다: {path}. 파일은 그대로 두었습니다."
+                f"Conversation.save()로 저장한 파일이 아닙니다: {shown}. 파일은 그대로 두었습니다."
             )
         if data.get("version") != FILE_VERSION:
             raise ConversationFileError(
-                f"지원하지 않는 대화 파일 버전입니다({data.get('version')!r}): {path}."
+                f"지원하지 않는 대화 파일 버전입니다({data.get('version')!r}): {shown}."
             )
         messages = data.get("messages")
         if isinstance(messages, list):
@@ -620,7 +636,7 @@ class Conversation:
                 problem = _check_loaded_message(i, message) if isinstance(message, dict) else None
                 if problem:
                     raise ConversationFileError(
-                        f"대화 파일의 내용이 올바르지 않습니다: {path}. {problem} "
+                        f"대화 파일의 내용이 올바르지 않습니다: {shown}. {problem} "
                         "파일은 그대로 두었습니다."
                     )
         try:
@@ -632,5 +648,5 @@ class Conversation:
             )
         except (TypeError, ValueError) as e:
             raise ConversationFileError(
-                f"대화 파일의 내용이 올바르지 않습니다: {path}. {e} 파일은 그대로 두었습니다."
+                f"대화 파일의 내용이 올바르지 않습니다: {shown}. {e} 파일은 그대로 두었습니다."
             ) from None

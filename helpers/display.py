@@ -171,7 +171,7 @@ class StreamView:
 
     def __repr__(self) -> str:
         state = "닫힘" if self.closed else "받는 중"
-        return f"<StreamView {state}: {len(self.text)}자, 청크 {self.chunks}개, 화면 갱신 {self.renders}번>"
+        return f"<StreamView {state}: {len(self.text)}자, 조각 {self.chunks}개, 화면 갱신 {self.renders}번>"
 
     # -- rendering ------------------------------------------------------------------------------
 

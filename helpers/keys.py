@@ -211,7 +211,7 @@ class ColabSecrets:
         self.notes.append(
             f"Colab 보안 비밀을 읽는 데 시간이 너무 오래 걸려{detail} 건너뛰었습니다. "
             "왼쪽 열쇠 아이콘에서 이 노트북의 '노트북 액세스'를 켜고 셀을 다시 실행하세요. "
-            "키가 없으면 재생 모드로 진행합니다."
+            "키가 없으면 리플레이 모드로 진행합니다."
         )
 
     def get(self, name: str, problems: list[str]) -> str | None:

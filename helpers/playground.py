@@ -149,6 +149,15 @@ class RunResult:
         return self.error is None
 
 
+def _is_bad_request(exc: BaseException) -> bool:
+    """Whether ``exc`` is the openai SDK's 400 ``BadRequestError`` (openai imported lazily)."""
+    try:
+        import openai
+    except ImportError:  # pragma: no cover - the lesson installs openai
+        return False
+    return isinstance(exc, openai.BadRequestError)
+
+
 def run_request(client: Any, kwargs: dict[str, Any]) -> RunResult:
     """Call ``client.chat.completions.create(**kwargs)`` once and summarise the response.
 
@@ -167,6 +176,16 @@ def run_request(client: Any, kwargs: dict[str, Any]) -> RunResult:
             result.miss, result.detail = True, _replay.miss_detail(exc)
             result.error = (
                 "리플레이에 이 요청의 저장된 응답이 없습니다. 키를 넣어 실제 API로 실행하세요."
+            )
+        elif _is_bad_request(exc):
+            # The SDK's create() docstring: "Parameter support can differ depending on the model
+            # used to generate the response, particularly for newer reasoning models."
+            result.error = (
+                f"모델이 이 요청을 거절했습니다({type(exc).__name__}): "
+                f"{getattr(exc, 'message', exc)}\n"
+                "→ SDK 설명대로 매개변수 지원은 모델마다, 특히 새 추론 모델에서 다를 수 "
+                "있습니다. temperature와 top_p를 1.0(기본값)으로 되돌리거나 다른 모델을 골라 "
+                "보세요."
             )
         else:
             result.error = f"API 호출이 실패했습니다: {type(exc).__name__}: {exc}"

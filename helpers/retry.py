@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import email.utils
 import functools
+import math
 import random as _random
 import sys
 import time
@@ -75,16 +76,18 @@ def retry_after(error: BaseException, now: float | None = None) -> float | None:
         if value is None:
             continue
         try:
-            return float(value) / scale
+            seconds = float(value) / scale
         except ValueError:
-            pass
+            continue
+        if math.isfinite(seconds):  # "nan" or "inf" is not a wait anyone can honour
+            return max(0.0, seconds)
     value = headers.get("retry-after")
     if value:
         try:
             when = email.utils.parsedate_to_datetime(value)
         except (TypeError, ValueError):
             return None
-        return when.timestamp() - (time.time() if now is None else now)
+        return max(0.0, when.timestamp() - (time.time() if now is None else now))
     return None
 
 

@@ -21,7 +21,7 @@ from .keys import ColabSecrets, DotenvFile, KeyLookup, find_key, read_dotenv
 from .providers import PROVIDERS
 
 MODES = ("auto", "live", "replay", "record")
-MODE_LABELS = {"live": "실시간(live)", "replay": "재생(replay)", "record": "녹화(record)"}
+MODE_LABELS = {"live": "라이브(live)", "replay": "리플레이(replay)", "record": "녹화(record)"}
 _TRUE = ("1", "true", "yes", "on")
 
 # Environment values as they were before setup() first changed them, so a later call can restore.
@@ -181,12 +181,12 @@ def _resolve(name: str, wanted: str, key: KeyLookup) -> ProviderStatus:
     if wanted == "auto":
         status.mode = "live" if key.found else "replay"
         if not key.found:
-            status.notes.append(f"키가 없어 재생 모드입니다. {provider.key_help}")
+            status.notes.append(f"키가 없어 리플레이 모드입니다. {provider.key_help}")
     elif wanted in ("live", "record") and not key.found:
         status.mode = "replay"
         status.notes.append(
             f"{MODE_LABELS[wanted]} 모드에는 {provider.key_env}가 필요합니다. "
-            "키를 찾지 못해 재생 모드로 진행합니다."
+            "키를 찾지 못해 리플레이 모드로 진행합니다."
         )
     return status
 
@@ -209,12 +209,18 @@ def _point_sdk(status: ProviderStatus, server: Any) -> None:
             # A key from .env or Colab secrets must be where the SDK looks for it.
             _set_env(provider.key_env, status.key.value)
     if provider.name == "huggingface" and (routed or _hf_factory_installed):
-        from huggingface_hub import set_client_factory
-        from huggingface_hub.utils._http import default_client_factory
+        from huggingface_hub import set_async_client_factory, set_client_factory
+        from huggingface_hub.utils._http import (
+            default_async_client_factory,
+            default_client_factory,
+        )
 
-        from .replay import hf_client_factory
+        from .replay import hf_async_client_factory, hf_client_factory
 
         set_client_factory(hf_client_factory(server.url) if routed else default_client_factory)
+        set_async_client_factory(
+            hf_async_client_factory(server.url) if routed else default_async_client_factory
+        )
         _hf_factory_installed = routed
 
 

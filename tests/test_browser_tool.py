@@ -206,10 +206,10 @@ def test_playground_error_box_no_answer_and_missing_button() -> None:
     playground = bt.expectations(lesson_notebook()).clicks[0]
     before = {"button": True, "input": "프롬프트", "answer": ""}
     (failure,) = bt.judge_click(
-        playground, before, {"answer": "❌ 녹화 응답이 없습니다:\n  요청", "error": True}
+        playground, before, {"answer": "❌ 저장된 응답이 없습니다:\n  요청", "error": True}
     )
     assert "01 플레이그라운드(playground)의 '실행' 버튼" in failure
-    assert "❌ 녹화 응답이 없습니다: 요청" in failure
+    assert "❌ 저장된 응답이 없습니다: 요청" in failure
     assert "나타나지 않았습니다" in bt.judge_click(playground, before, None)[0]
     assert "찾지 못했습니다" in bt.judge_click(playground, {"button": False}, None)[0]
     assert bt.judge_click(playground, before, {"answer": "요청: …\n답", "error": False}) == []
@@ -261,7 +261,7 @@ def test_summary_lists_every_notebook_and_every_failure() -> None:
 
 
 def test_run_order_puts_the_most_streaming_first() -> None:
-    lessons = [Lesson(n, f"{n}.ipynb", "t", "l", 1) for n in ("00", "05", "06")]
+    lessons = [Lesson(n, f"{n}.ipynb", "t", "l") for n in ("00", "05", "06")]
     nbs = {
         "00.ipynb": new_notebook(cells=[new_code_cell("print(1)")]),
         "05.ipynb": new_notebook(cells=[new_code_cell("a(stream=True)\nb(stream=True)")]),
@@ -307,7 +307,7 @@ def test_copy_refuses_a_reachable_dotenv(tmp_path) -> None:
     (source / "00_setup.ipynb").write_text("{}")
     (source / "99_other.ipynb").write_text("{}")
     (source / "lessons.toml").write_text("")
-    lessons = [Lesson("00", "00_setup.ipynb", "t", "l", 1)]
+    lessons = [Lesson("00", "00_setup.ipynb", "t", "l")]
     dest = bt.copy_notebooks(lessons, tmp_path / "run1", source)
     assert sorted(p.name for p in dest.iterdir()) == ["00_setup.ipynb", "lessons.toml"]
     (tmp_path / "run2").mkdir()

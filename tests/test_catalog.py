@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import subprocess
@@ -443,7 +444,7 @@ def test_the_seed_anthropic_model_is_not_in_the_installed_literal():
 
 def test_models_table_has_korean_columns_with_sources():
     table = catalog.models_table()
-    for column in ("모델", "제공자", "입력 $/1M", "출력 $/1M", "지원 종료", "출처", "확인일"):
+    for column in ("모델", "공급자", "입력 $/1M", "출력 $/1M", "지원 종료", "출처", "확인일"):
         assert column in table.columns
     assert len(table) == len(catalog.known_models())
     table = catalog.models_table(as_of=AS_OF).set_index("모델")
@@ -463,3 +464,26 @@ def test_modules_import_light():
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_hf_billing_facts_are_sourced_and_dated():
+    facts = catalog.billing("huggingface")
+    assert facts["source"].startswith("https://") and re.fullmatch(
+        r"\d{4}-\d{2}-\d{2}", facts["checked"]
+    )
+    assert facts["pro"]["monthly_credits_usd"] == 2.0
+    with pytest.raises(KeyError, match="요금 정보"):
+        catalog.billing("nobody")
+
+
+def test_billing_table_reads_the_data_file(monkeypatch):
+    table = catalog.billing_table("huggingface")
+    assert list(table.index) == ["무료(Free)", "PRO", "Team·Enterprise (좌석당)"]
+    assert table.loc["무료(Free)", "매달 포함 크레딧"] == "없음"
+    assert table.loc["PRO", "매달 포함 크레딧"] == "$2.00"
+    assert "확인한 날" in table.attrs["source_line"]
+    raw = copy.deepcopy(catalog._raw_catalog())
+    raw["billing"]["huggingface"]["pro"].update(monthly_credits_usd=9.5, extra_usage="never")
+    monkeypatch.setattr(catalog, "_raw_catalog", lambda: raw)
+    moved = catalog.billing_table("huggingface", plans=("pro",))
+    assert moved.loc["PRO"].tolist() == ["$9.50", "never"]  # unknown wording stays as written

@@ -300,7 +300,7 @@ def replay_chat(monkeypatch):
             client,
             Conversation(SYSTEM, budget=700),
             model=MODEL,
-            create_kwargs={"max_completion_tokens": 600},
+            create_kwargs={"max_completion_tokens": 600, "temperature": 0.7},  # as in the lesson
             question=question,
         )
         return server, ui
@@ -352,7 +352,7 @@ def test_an_unstored_question_gets_one_short_line_with_the_fix(replay_chat, stri
         "<span style='color:#b91c1c'>❌ 이 질문에는 저장된 응답이 없습니다. 저장된 질문"
         f"(‘{FIRST_QUESTION}’)을 보내거나, 키를 넣어 실제 API로 실행하세요.</span>"
     )
-    assert "make record" in folded and "가장 비슷한 녹화" in folded  # the diagnostic, folded
+    assert "make record" in folded and "가장 비슷한 픽스처" in folded  # the diagnostic, folded
     assert server.requests[-1].note == "miss"
     assert ui.input.value == "저장되지 않은 질문입니다"  # nothing typed is lost
     assert "저장되지 않은 질문" not in ui.history.value

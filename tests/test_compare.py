@@ -53,7 +53,7 @@ def request_for(provider: str, task: Task, lang: str = "ko") -> dict:
     if provider == "openai":
         body = {
             "model": MODELS["openai"],
-            "messages": [{"role": "system", "content": system}, *user],
+            "messages": [{"role": "developer", "content": system}, *user],
             "max_completion_tokens": limit,
             "stream": True,
             "stream_options": {"include_usage": True},
@@ -205,9 +205,9 @@ def test_an_answer_cut_at_the_limit_is_marked_truncated(clients, provider, reaso
 
 
 def test_a_replay_miss_is_a_korean_error_row(clients):
-    unknown = Task(id="new", kind="창작", prompt="녹화되지 않은 질문입니다.")
+    unknown = Task(id="new", kind="창작", prompt="저장된 응답이 없는 질문입니다.")
     result = compare.call("openai", clients["openai"], MODELS["openai"], unknown)
-    assert result.error.startswith("리플레이 녹화 없음") and "NotFoundError" in result.error
+    assert result.error.startswith("리플레이 픽스처 없음") and "NotFoundError" in result.error
     assert result.answer == "" and result.latency_s is not None
 
 
@@ -372,7 +372,7 @@ class APIStatusError(Exception):
         (APIStatusError(418), "HTTP 418 오류."),
         (APIStatusError(599), "HTTP 599 오류: 서버 쪽 문제"),
         (HfHubHTTPError(503), "서비스 일시 중단(503)"),
-        (HfHubHTTPError(404, {"x-llm-lab-miss": "1"}), "리플레이 녹화 없음"),
+        (HfHubHTTPError(404, {"x-llm-lab-miss": "1"}), "리플레이 픽스처 없음"),
         (TypeError("Could not resolve authentication method."), "키 없음"),
         (ConnectionRefusedError("refused"), "연결 실패"),
         (TimeoutError("timed out"), "시간 초과"),
@@ -383,6 +383,51 @@ def test_describe_error_explains_in_korean(exc, start):
     text = compare.describe_error(exc)
     assert text.startswith(start), text
     assert type(exc).__name__ in text
+
+
+REFUSED = "Unsupported parameter: 'temperature' is not supported with this model."
+
+
+@pytest.mark.parametrize("provider", ["openai", "anthropic", "huggingface"])
+@pytest.mark.parametrize("status", [400, 404, 422])
+def test_a_refused_request_quotes_the_apis_reason(provider, status):
+    # each SDK builds its own exception from the response (openai: body, anthropic:
+    # api_message, huggingface_hub: only the response), and each one's reason is found
+    from helpers.explain import sdk_status_error
+
+    text = compare.describe_error(sdk_status_error(provider, status, message=REFUSED))
+    assert text.startswith(compare._STATUS_TEXT[status]), text
+    assert f"서버의 설명: {REFUSED}" in text, text
+
+
+@pytest.mark.parametrize("provider", ["openai", "anthropic", "huggingface"])
+def test_a_rate_limit_does_not_quote_the_server(provider):
+    from helpers.explain import sdk_status_error
+
+    text = compare.describe_error(sdk_status_error(provider, 429, message="Rate limit reached."))
+    assert "서버의 설명" not in text and text.startswith("요청 한도 초과(429)"), text
+
+
+def test_a_long_or_multiline_reason_stays_one_short_line():
+    from helpers.explain import sdk_status_error
+
+    long = "first line\n" + "x" * 400
+    text = compare.describe_error(sdk_status_error("openai", 400, message=long))
+    detail = text.split("서버의 설명: ", 1)[1]
+    assert "\n" not in text and detail.startswith("first line x")
+    assert len(detail) <= compare._SERVER_DETAIL_CHARS + len(" [BadRequestError]")
+
+
+def test_a_refused_parameter_is_named_in_the_row():
+    # a model that refuses a parameter: the row says which, the other rows are untouched
+    from helpers.explain import sdk_status_error
+
+    def refuses(client, model, system, prompt, max_tokens):
+        raise sdk_status_error("openai", 400, message=REFUSED)
+
+    result = compare.call("openai", None, MODELS["openai"], TASK, calls={"openai": refuses})
+    assert result.error.startswith("잘못된 요청(400)") and "'temperature'" in result.error
+    assert result.error.endswith("[BadRequestError]")
 
 
 # --- tables ------------------------------------------------------------------------------------

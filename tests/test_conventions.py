@@ -41,9 +41,9 @@ FAKE_OPENAI_KEY = "sk-" + "proj-" + "A1b2C3d4" * 4
 FAKE_HF_TOKEN = "hf" + "_" + "Zy9" * 12
 
 LESSONS = [
-    Lesson("00", "00_setup.ipynb", "환경 설정", "키 준비", 15),
-    Lesson("01", "01_first.ipynb", "첫 호출", "기본 호출", 30),
-    Lesson("02", "02_more.ipynb", "더 알아보기", "파라미터", 20),
+    Lesson("00", "00_setup.ipynb", "환경 설정", "키 준비"),
+    Lesson("01", "01_first.ipynb", "첫 호출", "기본 호출"),
+    Lesson("02", "02_more.ipynb", "더 알아보기", "파라미터"),
 ]
 
 
@@ -605,7 +605,7 @@ def test_dollars_in_separate_html_cells_are_fine() -> None:
 def wide_frame():
     import pandas as pd
 
-    columns = ["모델", "제공자", "기본값", "컨텍스트(토큰)", "최대 출력(토큰)", "입력 $/1M"]
+    columns = ["모델", "공급자", "기본값", "컨텍스트(토큰)", "최대 출력(토큰)", "입력 $/1M"]
     columns += ["출력 $/1M", "추론 모델", "지원 종료", "출처", "확인일", "비고"]
     row = ["gpt-5.4-mini", "openai", "openai", 400000, 128000, 0.75, 4.5, True, "—"]
     row += ["https://developers.openai.com/api/docs/models/gpt-5.4", "2026-11-26", "설명 " * 30]
@@ -713,13 +713,13 @@ def test_edited_bootstrap_is_stale() -> None:
 def test_renamed_neighbour_makes_navigation_stale() -> None:
     nb = good_notebook(1)
     renamed = [*LESSONS]
-    renamed[2] = Lesson("02", "02_more.ipynb", "새 제목", "파라미터", 20)
+    renamed[2] = Lesson("02", "02_more.ipynb", "새 제목", "파라미터")
     assert has(problems(nb, 1, renamed), "stamp")
 
 
 def test_added_lesson_makes_last_navigation_stale() -> None:
     nb = good_notebook(2)
-    longer = [*LESSONS, Lesson("03", "03_next.ipynb", "다음 강의", "스트리밍", 25)]
+    longer = [*LESSONS, Lesson("03", "03_next.ipynb", "다음 강의", "스트리밍")]
     assert has(problems(nb, 2, longer), "stamp")
 
 
@@ -732,14 +732,17 @@ def test_other_repository_url_makes_stamp_stale() -> None:
 # README and lessons.toml
 # ---------------------------------------------------------------------------------------------
 
-README_TEMPLATE = "# 제목\n\n<!-- lessons:start -->\n<!-- lessons:end -->\n\n<!-- clone:start -->\n<!-- clone:end -->\n"
+README_TEMPLATE = (
+    "# 제목\n\n<!-- lessons:start -->\n<!-- lessons:end -->\n\n<!-- clone:start -->\n<!-- clone:end -->\n"
+    "\n<!-- glossary:start -->\n<!-- glossary:end -->\n"
+)
 
 
 def test_readme_table_stale_is_reported() -> None:
     fresh = stamp.stamp_readme(README_TEMPLATE, LESSONS, URL)
     assert cv.check_readme(fresh, LESSONS, URL) == []
     assert has(cv.check_readme(README_TEMPLATE, LESSONS, URL), "readme")
-    longer = [*LESSONS, Lesson("03", "03_next.ipynb", "다음 강의", "스트리밍", 25)]
+    longer = [*LESSONS, Lesson("03", "03_next.ipynb", "다음 강의", "스트리밍")]
     assert has(cv.check_readme(fresh, longer, URL), "readme")
 
 
@@ -752,7 +755,7 @@ def test_readme_table_has_every_lesson_and_badge() -> None:
     lines = table.splitlines()
     assert lines[0] == "| 번호 | 제목 | 배우는 것 | 시간 | Colab |"
     assert len(lines) == 2 + len(LESSONS)
-    assert "| 01 | [첫 호출](notebooks/01_first.ipynb) | 기본 호출 | 30분 |" in lines[3]
+    assert "| 01 | [첫 호출](notebooks/01_first.ipynb) | 기본 호출 | – |" in lines[3]
     assert (
         "https://colab.research.google.com/github/example-org/example-repo/blob/main/"
         "notebooks/01_first.ipynb" in lines[3]
@@ -765,14 +768,12 @@ number = "00"
 file = "00_a.ipynb"
 title = "가"
 learn = "나"
-minutes = 10
 
 [[lesson]]
 number = "01"
 file = "01_b.ipynb"
 title = "다"
 learn = "라"
-minutes = 20
 """
 
 
@@ -789,9 +790,7 @@ def test_good_lesson_list_parses() -> None:
         ('file = "01_b.ipynb"', 'file = "02_b.ipynb"'),  # wrong prefix
         ('file = "01_b.ipynb"', 'file = "01_b.py"'),  # not a notebook
         ('file = "01_b.ipynb"', 'file = "00_a.ipynb"'),  # duplicate file
-        ("minutes = 20", 'minutes = "20"'),  # wrong type
-        ("minutes = 20", "minutes = 0"),  # not positive
-        ("minutes = 20", "minutes = true"),  # bool is not a number of minutes
+        ('learn = "라"', 'learn = "라"\nminutes = 20'),  # time is computed, not typed
         ('learn = "라"', 'learn = "a | b"'),  # breaks the README table
         ('title = "다"\n', ""),  # missing field
         ('title = "다"', 'title = "다"\nextra = 1'),  # unknown field
@@ -991,7 +990,7 @@ def series(tmp_path: Path) -> Path:
     )
     toml = "".join(
         f'[[lesson]]\nnumber = "{l.number}"\nfile = "{l.file}"\ntitle = "{l.title}"\n'
-        f'learn = "{l.learn}"\nminutes = {l.minutes}\n\n'
+        f'learn = "{l.learn}"\n\n'
         for l in LESSONS  # noqa: E741
     )
     (tmp_path / "notebooks" / "lessons.toml").write_text(toml, encoding="utf-8")

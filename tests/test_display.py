@@ -193,7 +193,7 @@ def test_bad_mode_is_refused():
 def test_repr_reports_progress():
     view = StreamView(mode="text", out=io.StringIO())
     view.add("가나다")
-    assert "3자" in repr(view) and "청크 1개" in repr(view)
+    assert "3자" in repr(view) and "조각 1개" in repr(view)
 
 
 # --- a real kernel, as papermill and nbmake run it ------------------------------------------------

@@ -120,7 +120,7 @@ def test_fixture_parses_into_sdk_types(server, exchange):
         with pytest.raises(Exception) as caught:
             replay_through_sdk(server, exchange)
         assert _status_of(caught.value) == exchange.status
-        assert "녹화 응답이 없습니다" not in str(caught.value), "the request itself must match"
+        assert "저장된 응답이 없습니다" not in str(caught.value), "the request itself must match"
         return
     result = replay_through_sdk(server, exchange)
     assert result, "the SDK returned something"
@@ -139,7 +139,7 @@ def test_every_fixture_says_where_it_came_from():
         if exchange.origin == "authored":
             assert (
                 exchange.meta.get("authored")
-                and "실제 서비스가 보낸 응답이 아닙니다" in exchange.meta["note"]
+                and "실제 API가 보낸 응답이 아닙니다" in exchange.meta["note"]
             )
         else:
             assert exchange.meta.get("recorded") and exchange.meta.get("sdk")

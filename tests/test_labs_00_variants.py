@@ -2,7 +2,7 @@
 lesson teaches pass; plausible wrong answers fail with a message naming their real cause.
 
 The lesson (notebooks/00_setup.ipynb) shows the mode in the `helpers.setup()` table as
-``재생(replay)`` / ``실시간(live)``, calls it 리플레이 in its prose, and defines
+``리플레이(replay)`` / ``라이브(live)``, calls it 리플레이 in its prose, and defines
 ``mode_of(provider)`` (4절), which returns that same label.
 """
 
@@ -35,7 +35,8 @@ def mode_of(provider: str) -> str:
 @pytest.mark.parametrize(
     "answer",
     [
-        pytest.param(lambda: "재생(replay)", id="copied_from_the_table"),
+        pytest.param(lambda: "리플레이(replay)", id="copied_from_the_table"),
+        pytest.param(lambda: "재생(replay)", id="older_label_for_the_same_mode"),
         pytest.param(lambda: mode_of("openai"), id="notebook_mode_of_helper"),
         pytest.param(lambda: last_status().mode("openai"), id="solution_code_route"),
         pytest.param(lambda: "  REPLAY\n", id="upper_case_with_spaces"),
@@ -60,7 +61,7 @@ def test_mode_valid_answers_pass(replaying, answer):
             id="status_object",
         ),
         pytest.param(
-            lambda: "실시간(live)",
+            lambda: "라이브(live)",
             "OpenAI는 지금 live 모드가 아닙니다",
             "'모드' 열",
             id="live_label",

@@ -34,6 +34,14 @@ VALID = {
         "top_p": 0.1,
         "max_completion_tokens": 64,
     },
+    # reasoning on with the deprecated `max_tokens`: the SDK says only that it "is not compatible
+    # with o-series models" (resources/chat/completions/completions.py), not with every reasoning
+    # model, so it passes with a pointer to `max_completion_tokens`
+    "reasoning_with_max_tokens": {
+        "temperature": 0,
+        "reasoning_effort": "high",
+        "max_tokens": 300,
+    },
     # reasoning explicitly off: the one-word limit applies as usual
     "reasoning_none_small_limit": {
         "temperature": 0,
@@ -60,12 +68,22 @@ def test_valid_answers_are_accepted_by_the_sdk_signature(params):
         messages=[{"role": "user", "content": "배송이 빨라서 좋았어요."}],
         **params,
     )
-    assert client.calls[0]["max_completion_tokens"] == params["max_completion_tokens"]
+    limit = "max_completion_tokens" if "max_completion_tokens" in params else "max_tokens"
+    assert client.calls[0][limit] == params[limit]
 
 
 def test_top_p_only_says_why_it_works():
     fb = check("01-deterministic", VALID["top_p_only"])
     assert "`top_p=0.1`: 확률 상위 후보만 남기므로" in str(fb)
+
+
+def test_reasoning_with_max_tokens_quotes_the_sdk_not_a_general_rule():
+    fb = check("01-deterministic", VALID["reasoning_with_max_tokens"])
+    text = str(fb)
+    assert "o-series 모델과는 호환되지 않습니다" in text, text
+    assert "reasoning 모델과 호환되지 않습니다" not in text, text
+    assert "기본값만 받을 수 있습니다" not in text, text
+    assert "Parameter support can differ" in text, text
 
 
 def test_reasoning_with_room_says_reasoning_tokens_fit():
@@ -78,13 +96,13 @@ def test_reasoning_with_room_says_reasoning_tokens_fit():
 WRONG = [
     pytest.param(
         {"temperature": 0.5, "top_p": 0.5, "max_completion_tokens": 5},
-        "`temperature=0.5`, `top_p=0.5`: 두 손잡이를 둘 다 바꿨습니다",
+        "`temperature=0.5`, `top_p=0.5`: 두 매개변수를 둘 다 바꿨습니다",
         "둘 중 하나만",
         id="both_knobs_changed",
     ),
     pytest.param(
         {"temperature": 0, "reasoning_effort": "medium", "max_completion_tokens": 5},
-        "추론 토큰도 이 한도에 포함되므로",
+        "추론 토큰도 출력 한도에 포함되므로",
         "한도를 늘리세요",
         id="reasoning_limit_too_small",
     ),
@@ -102,7 +120,7 @@ WRONG = [
     ),
     pytest.param(
         {"temperature": 1, "max_completion_tokens": 5},
-        "`temperature=1`: 기본값이라 다양성을 줄이는 손잡이를 하나도 돌리지 않았습니다",
+        "`temperature=1`: 기본값이라 다양성을 줄이는 매개변수를 하나도 바꾸지 않았습니다",
         "`temperature`를 0으로",
         id="temperature_explicit_default",
     ),
@@ -113,10 +131,10 @@ WRONG = [
         id="temperature_out_of_api_range",
     ),
     pytest.param(
-        {"temperature": 0, "reasoning_effort": "high", "max_tokens": 300},
-        "`max_tokens`는 reasoning 모델과 호환되지 않습니다",
-        "`max_completion_tokens`로",
-        id="reasoning_with_max_tokens",
+        {"temperature": 0, "reasoning_effort": "high", "max_tokens": 5},
+        "추론 토큰도 출력 한도에 포함되므로",
+        "한도를 늘리세요",
+        id="reasoning_max_tokens_too_small",
     ),
     pytest.param(
         {"temperature": 0, "reasoning_effort": "hgih", "max_completion_tokens": 200},

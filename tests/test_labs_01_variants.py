@@ -8,6 +8,9 @@ Facts used, from the installed openai SDK (resources/chat/completions/completion
 - ``temperature: Optional[float] | Omit``: leaving it out (or ``None``) lets the model use its
   default; the docstring says parameter support "can differ ... for newer reasoning models", and
   the default model (gpt-5.4-mini) is marked ``reasoning: true`` in models.json.
+- ``ChatCompletionDeveloperMessageParam`` (types/chat/chat_completion_developer_message_param.py):
+  "With o1 models and newer, `developer` messages replace the previous `system` messages." The
+  lesson teaches it in 2절, so a ``developer`` message in place of ``system`` is a valid answer.
 - ``CompletionUsage`` has ``prompt_tokens``/``completion_tokens``/``total_tokens`` attributes (not
   ``input_tokens``/``output_tokens``, which are Anthropic's and the Responses API's names).
 """
@@ -105,6 +108,21 @@ def ask_keyword_only_with_fallback(
     return [answer, response.usage]
 
 
+def ask_developer_role(
+    client, question, system=DEFAULT_SYSTEM, temperature=0.7, model=OPENAI_MODEL
+):
+    # 2절: with o1 models and newer, `developer` messages replace `system` messages
+    response = client.chat.completions.create(
+        model=model,
+        temperature=temperature,
+        messages=[
+            {"role": "developer", "content": system},
+            {"role": "user", "content": question},
+        ],
+    )
+    return response.choices[0].message.content, response.usage
+
+
 @pytest.mark.parametrize(
     "answer",
     [
@@ -112,6 +130,7 @@ def ask_keyword_only_with_fallback(
         ask_temperature_none_omitted,
         ask_temperature_none_forwarded,
         ask_keyword_only_with_fallback,
+        ask_developer_role,
     ],
     ids=lambda f: f.__name__,
 )
@@ -122,6 +141,12 @@ def test_ask_valid_answers_pass(answer):
 def test_ask_temperature_none_says_the_model_default_is_used():
     fb = check("01-ask", ask_temperature_none_omitted)
     assert "모델의 기본값" in str(fb), str(fb)
+
+
+def test_ask_developer_role_is_named_in_the_feedback():
+    fb = check("01-ask", ask_developer_role)
+    assert "developer 메시지 다음에 user 메시지" in str(fb), str(fb)
+    assert "예전의 system 메시지를 대신합니다" in str(fb), str(fb)
 
 
 def test_ask_valid_answers_are_accepted_by_the_sdk_signature():
@@ -182,7 +207,62 @@ def ask_usage_dict(client, question, system=DEFAULT_SYSTEM, temperature=0.7, mod
     return data["choices"][0]["message"]["content"], data["usage"]
 
 
+def ask_developer_after_user(
+    client, question, system=DEFAULT_SYSTEM, temperature=0.7, model=OPENAI_MODEL
+):
+    response = client.chat.completions.create(
+        model=model,
+        messages=[
+            {"role": "user", "content": question},
+            {"role": "developer", "content": system},
+        ],
+        temperature=temperature,
+    )
+    return response.choices[0].message.content, response.usage
+
+
+def ask_system_and_developer(
+    client, question, system=DEFAULT_SYSTEM, temperature=0.7, model=OPENAI_MODEL
+):
+    # the same instructions twice, once per role: one instruction message is what is asked for
+    response = client.chat.completions.create(
+        model=model,
+        messages=[
+            {"role": "system", "content": system},
+            {"role": "developer", "content": system},
+            {"role": "user", "content": question},
+        ],
+        temperature=temperature,
+    )
+    return response.choices[0].message.content, response.usage
+
+
+def ask_developer_hardcoded(
+    client, question, system=DEFAULT_SYSTEM, temperature=0.7, model=OPENAI_MODEL
+):
+    response = client.chat.completions.create(
+        model=model,
+        messages=[
+            {"role": "developer", "content": DEFAULT_SYSTEM},
+            {"role": "user", "content": question},
+        ],
+        temperature=temperature,
+    )
+    return response.choices[0].message.content, response.usage
+
+
 WRONG_ASK = [
+    (
+        ask_developer_after_user,
+        "user 메시지가 developer 메시지보다 앞에",
+        "developer 메시지(역할·말투 지시)",
+    ),
+    (ask_system_and_developer, "system 메시지와 developer 메시지를 둘 다", "둘 중 하나로 한 번만"),
+    (
+        ask_developer_hardcoded,
+        "developer 메시지 내용이 `system` 인자와 다릅니다",
+        "`system` 매개변수 값을",
+    ),
     (ask_ignores_temperature, "요청에 `temperature`가 없습니다", "temperature=temperature)`"),
     (ask_part_with_content_key, "문자열 `text`가 없습니다", "`'text'` 키"),
     (ask_string_temperature, "`temperature`의 기본값이 '0.7'", "0.7"),

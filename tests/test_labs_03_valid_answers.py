@@ -208,7 +208,7 @@ WRONG = [
     (
         openai_style_system,
         "`role: system` 메시지로 넣었습니다",
-        "맨 앞에 두면 서버가 400으로 거절합니다",
+        "맨 앞에 두면 서버가 400으로 거절할 것으로 봅니다",
     ),
     (blocks_without_max_tokens, "필수 인자 `max_tokens`", "`max_tokens`가 반드시 있어야 합니다"),
     (without_model, "필수 인자 `model`", "`model=model`처럼"),

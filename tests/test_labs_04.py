@@ -13,6 +13,7 @@ from huggingface_hub.errors import HfHubHTTPError
 from helpers import catalog
 from helpers.labs import TODO, check
 from helpers.labs.lesson04 import FakeInferenceClient, http_error, provider_mapping
+from helpers.retry import retry_after
 
 HF_MODEL = catalog.default_model("huggingface")
 RETRY = {429, 500, 502, 503, 504}
@@ -45,6 +46,7 @@ def ask_hf_openai_style(client, prompt, model=HF_MODEL, max_new_tokens=200, temp
 
 
 def call_with_backoff(call, max_attempts=4, base_delay=1.0, sleep=time.sleep):
+    """The lesson's `call_with_retry` (cell "429와 재시도"), with the `sleep` the lab asks for."""
     for attempt in range(1, max_attempts + 1):
         try:
             return call()
@@ -52,9 +54,26 @@ def call_with_backoff(call, max_attempts=4, base_delay=1.0, sleep=time.sleep):
             status = error.response.status_code
             if status not in RETRY or attempt == max_attempts:
                 raise
-            retry_after = error.response.headers.get("retry-after", "")
-            if retry_after.isdigit():
-                delay = float(retry_after)
+            asked = retry_after(error)  # retry-after-ms, Retry-After seconds or HTTP-date
+            if asked is not None and asked > 0:
+                delay = asked
+            else:
+                delay = random.uniform(0, base_delay * 2 ** (attempt - 1))
+            sleep(delay)
+
+
+def call_with_backoff_rfc_seconds(call, max_attempts=4, base_delay=1.0, sleep=time.sleep):
+    """A parser that reads only RFC 9110 delay-seconds (digits) is also a conforming answer."""
+    for attempt in range(1, max_attempts + 1):
+        try:
+            return call()
+        except HfHubHTTPError as error:
+            status = error.response.status_code
+            if status not in RETRY or attempt == max_attempts:
+                raise
+            header = error.response.headers.get("retry-after", "")
+            if header.isdigit():
+                delay = float(header)
             else:
                 delay = random.uniform(0, base_delay * 2 ** (attempt - 1))
             sleep(delay)
@@ -148,8 +167,9 @@ def test_fake_client_is_strict_like_the_real_sdk():
 # --- 04-backoff -------------------------------------------------------------------------------
 
 
-def test_backoff_reference_passes():
-    feedback = check("04-backoff", call_with_backoff)
+@pytest.mark.parametrize("answer", [call_with_backoff, call_with_backoff_rfc_seconds])
+def test_backoff_reference_passes(answer):
+    feedback = check("04-backoff", answer)
     assert feedback.passed, str(feedback)
 
 
@@ -311,3 +331,54 @@ def test_provider_mapping_builds_sdk_objects():
         "x/y",
         "meta-llama/Llama-3.1-8B-Instruct",
     )
+
+
+# --- the fake speaks the real SDK's words ----------------------------------------------------------
+
+
+def _type_error(call):
+    with pytest.raises(TypeError) as info:
+        call()
+    return str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs"),
+    [
+        ((), {"messages": [], "model": "m", "max_new_tokens": 5}),  # text_generation's name
+        ((), {"prompt": "x", "model": "m"}),  # the seed's keyword
+        (([], []), {}),  # a second positional argument
+        (([],), {"messages": []}),  # messages twice
+        ((), {"model": "m"}),  # no messages at all
+    ],
+)
+def test_fake_type_errors_are_the_real_sdks_text(args, kwargs):
+    from huggingface_hub import InferenceClient
+
+    real = InferenceClient(token="hf_not_used")  # binding fails before any request is built
+    fake = FakeInferenceClient()
+    assert _type_error(lambda: fake.chat_completion(*args, **kwargs)) == _type_error(
+        lambda: real.chat_completion(*args, **kwargs)
+    )
+
+
+def test_fake_chat_only_error_is_the_real_sdks_text(monkeypatch):
+    from huggingface_hub.hf_api import InferenceProviderMapping
+    from huggingface_hub.inference._providers import _common, get_provider_helper
+
+    from helpers.labs.lesson04 import CHAT_ONLY_PROVIDER
+
+    mapping = InferenceProviderMapping(
+        provider=CHAT_ONLY_PROVIDER,
+        hf_model_id=HF_MODEL,
+        providerId=HF_MODEL,
+        status="live",
+        task="conversational",
+    )
+    monkeypatch.setattr(_common, "_fetch_inference_provider_mapping", lambda model: [mapping])
+    helper = get_provider_helper(CHAT_ONLY_PROVIDER, "text-generation", HF_MODEL)
+    with pytest.raises(ValueError) as real:
+        helper._prepare_mapping_info(HF_MODEL)
+    with pytest.raises(ValueError) as fake:
+        FakeInferenceClient().text_generation("x", model=HF_MODEL)
+    assert str(fake.value) == str(real.value)

@@ -70,7 +70,7 @@ def test_unsolved_gets_guidance(lab_id):
         ({"prompt_en": "Write an 이메일 please."}, "영어로만"),
         ({"prompt": "Write a polite email."}, "한국어로"),
         ({"max_tokens": "200"}, "max_tokens"),
-        ({"max_tokens": 5}, "16~4000"),
+        ({"max_tokens": 5}, "16–4000"),
         ({"max_tokens": None}, "출력 한도를 직접"),
         ({"kind": ""}, "kind"),
     ],

@@ -4,8 +4,13 @@ Korean message that names the real cause."""
 
 from __future__ import annotations
 
+import ast
+import json
+import re
+import textwrap
 import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -235,3 +240,59 @@ def run_all_map_unguarded(jobs):
 def test_survive_wrong_answers_name_the_cause(answer, cause):
     feedback = check("06-survive-outage", answer)
     assert not feedback.passed and cause in str(feedback), str(feedback)
+
+
+# --- the notebook's own hints pass the graders ---------------------------------------------------
+
+NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "06_provider_comparison.ipynb"
+
+
+def _hint_cell() -> str:
+    cells = json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
+    hints = ["".join(c["source"]) for c in cells if "막혔다면 펼쳐 보세요" in "".join(c["source"])]
+    assert len(hints) == 1, "the lesson has one hint block"
+    return hints[0]
+
+
+def _function_from_hint(block: str, signature: str):
+    """A hint's code block is the body of the lab function: wrap it and define it."""
+    body = textwrap.indent(textwrap.dedent(block), "    ")
+    namespace: dict = {"pd": pd}
+    exec(f"{signature}\n{body}", namespace)  # noqa: S102 - the lesson's own hint code
+    return namespace[signature.split()[1].split("(")[0]]
+
+
+def test_the_hint_block_passes_every_grader():
+    text = _hint_cell()
+    task = re.search(r"실습 1: 예를 들어 `(\{.*?\})`", text)
+    assert task is not None, "lab 1's example task is in the hint"
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    assert len(blocks) == 2, blocks
+    answers = {
+        "06-add-task": ast.literal_eval(task.group(1)),
+        "06-cost-per-1000": _function_from_hint(blocks[0], "def cost_per_1000(df):"),
+        "06-survive-outage": _function_from_hint(blocks[1], "def run_all(jobs):"),
+    }
+    for lab_id, answer in answers.items():
+        feedback = check(lab_id, answer)
+        assert feedback.passed, f"{lab_id}: {feedback}"
+
+
+def test_the_hint_would_fail_with_equals_none():
+    # the class of mistake the hint warns about: the same hint code with `== None` is rejected
+    block = re.findall(r"```python\n(.*?)```", _hint_cell(), flags=re.S)[0]
+    assert ".isna()" in block
+    wrong = block.replace('df["error"].isna()', 'df["error"] == None')
+    feedback = check("06-cost-per-1000", _function_from_hint(wrong, "def cost_per_1000(df):"))
+    assert not feedback.passed and "`df['error'].isna()`" in str(feedback), str(feedback)
+
+
+@pytest.mark.parametrize(
+    ("limit", "passes"), [(16, True), (4000, True), (15, False), (4001, False)]
+)
+def test_add_task_limit_range_is_the_one_the_lesson_states(limit, passes):
+    assert "16–4000" in NOTEBOOK.read_text(encoding="utf-8")
+    feedback = check("06-add-task", {**BASE, "max_tokens": limit})
+    assert feedback.passed is passes, str(feedback)
+    if not passes:
+        assert "16–4000" in str(feedback)

@@ -14,7 +14,7 @@ import pytest
 from helpers import catalog
 from helpers.labs import TODO, check
 from helpers.labs.lesson07 import FlakyOpenAIClient, classification_cases
-from helpers.retry import RetryPolicy, is_retryable
+from helpers.retry import RetryPolicy, is_retryable, retry_after
 
 MODEL = catalog.default_model("openai")
 
@@ -45,9 +45,8 @@ def call_with_backoff(fn, max_attempts=4, base=0.1, cap=1.0, sleep=time.sleep):
         except Exception as error:
             if not should_retry(error) or attempt == max_attempts:
                 raise
-            response = getattr(error, "response", None)
-            asked = response.headers.get("retry-after") if response is not None else None
-            sleep(float(asked) if asked else random.random() * min(cap, base * 2 ** (attempt - 1)))
+            asked = retry_after(error)  # the one parser lessons 04 and 07 teach
+            sleep(asked if asked else random.random() * min(cap, base * 2 ** (attempt - 1)))
 
 
 def run_batch(client, questions, model=MODEL):

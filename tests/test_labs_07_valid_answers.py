@@ -15,7 +15,7 @@ from helpers import catalog
 from helpers.explain import sdk_status_error
 from helpers.labs import check
 from helpers.labs.lesson07 import FlakyOpenAIClient
-from helpers.retry import is_retryable
+from helpers.retry import RetryPolicy, is_retryable, retry_after
 
 MODEL = catalog.default_model("openai")
 
@@ -99,9 +99,34 @@ def full_parser_with_extra_jitter(fn, max_attempts=4, base=0.1, cap=1.0, sleep=t
             sleep(delay)
 
 
+def shared_parser_while_loop(fn, max_attempts=4, base=0.1, cap=1.0, sleep=time.sleep):
+    """The hint's parser, `helpers.retry.retry_after`, in a while loop with a negative-safe wait."""
+    attempt = 1
+    while True:
+        try:
+            return fn()
+        except Exception as error:
+            if attempt == max_attempts or not is_retryable(error):
+                raise
+            asked = retry_after(error)
+            if asked is None:
+                asked = random.uniform(0, min(cap, base * 2 ** (attempt - 1)))
+            sleep(max(0.0, asked))
+            attempt += 1
+
+
+def policy_from_section_7(fn, max_attempts=4, base=0.1, cap=1.0, sleep=time.sleep):
+    """Lesson 07 §7: `RetryPolicy` already is a capped, jittered backoff that honours Retry-After."""
+    return RetryPolicy(max_attempts=max_attempts, base_delay=base, max_delay=cap, sleep=sleep).call(
+        fn
+    )
+
+
 @pytest.mark.parametrize(
     ("answer", "said"),
     [
+        (shared_parser_while_loop, "`retry-after: 0.3`(`retry-after-ms: 300`)만큼"),
+        (policy_from_section_7, "`retry-after: 0.3`(`retry-after-ms: 300`)만큼"),
         (seconds_only_parser, "자체 백오프"),
         (int_or_http_date, "자체 백오프"),
         (full_parser_with_extra_jitter, "`retry-after: 0.3`(`retry-after-ms: 300`)만큼"),
@@ -148,6 +173,18 @@ def ms_read_as_seconds(fn, max_attempts=4, base=0.1, cap=1.0, sleep=time.sleep):
             sleep(float(ms) if ms else random.random() * min(cap, base * 2 ** (attempt - 1)))
 
 
+def passes_the_response_not_the_error(fn, max_attempts=4, base=0.1, cap=1.0, sleep=time.sleep):
+    """`retry_after` takes the exception; given `error.response` it finds no headers (None)."""
+    for attempt in range(1, max_attempts + 1):
+        try:
+            return fn()
+        except Exception as error:
+            if not is_retryable(error) or attempt == max_attempts:
+                raise
+            asked = retry_after(getattr(error, "response", None))
+            sleep(asked if asked else random.random() * min(cap, base * 2 ** (attempt - 1)))
+
+
 def jitters_the_server_delay(fn, max_attempts=4, base=0.1, cap=1.0, sleep=time.sleep):
     for attempt in range(1, max_attempts + 1):
         try:
@@ -167,6 +204,7 @@ def jitters_the_server_delay(fn, max_attempts=4, base=0.1, cap=1.0, sleep=time.s
     [
         (int_parser_crashes, "`ValueError: invalid literal for int()"),
         (ignores_the_header, "헤더를 읽지 않고 자체 백오프로 기다린 것 같습니다"),
+        (passes_the_response_not_the_error, "응답이 아니라 예외 객체를 넘깁니다"),
         (ms_read_as_seconds, "`retry-after-ms`는 밀리초입니다"),
         (jitters_the_server_delay, "서버가 요청한 시간보다 짧습니다"),
     ],

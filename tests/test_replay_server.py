@@ -144,7 +144,9 @@ def test_lenient_match_warns_and_strict_refuses(fixture_dir, make_server, capsys
     reply = oa(lenient).chat.completions.create(model="gpt-5.4", messages=QUESTION, temperature=0.2)
     assert reply.choices[0].message.content == ANSWER
     warning = capsys.readouterr().err
-    assert "매개변수가 다른 녹화" in warning and "temperature" in warning and "model" in warning
+    assert (
+        "매개변수가 다른 저장된 응답" in warning and "temperature" in warning and "model" in warning
+    )
 
     strict = make_server(strict=True)
     with pytest.raises(openai.NotFoundError) as caught:
@@ -159,7 +161,7 @@ def test_unmatched_request_names_fixture_set_nearest_and_fix(fixture_dir, make_s
     with pytest.raises(openai.NotFoundError) as caught:
         oa(server).chat.completions.create(model="gpt-5.4-mini", messages=other)
     message = str(caught.value)
-    assert "녹화 응답이 없습니다" in message
+    assert "저장된 응답이 없습니다" in message
     assert str(fixture_dir) in message, "which fixture set was searched"
     assert "near" in message and "+" in message and "두 문장" in message, "nearest, with a diff"
     assert 'mode="live"' in message and "make record" in message

@@ -4,7 +4,9 @@ up; and the policy against every replay fault kind through all three real SDKs."
 from __future__ import annotations
 
 import email.utils
+import time
 
+import anthropic
 import httpx2
 import openai
 import pytest
@@ -106,6 +108,48 @@ def test_retry_after_forms():
     assert retry_after(busy(retry_after="soon")) is None
     assert retry_after(busy()) is None
     assert retry_after(ValueError()) is None
+
+
+@pytest.mark.parametrize("provider", ["openai", "anthropic"])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"retry-after": "2"},
+        {"retry-after": "1", "retry-after-ms": "250"},
+        {"retry-after": "1.5"},
+        {"retry-after-ms": "oops", "retry-after": "3"},
+        {"retry-after": "in a while"},
+        {"retry-after": "HTTP-DATE"},
+        {},
+    ],
+)
+def test_retry_after_reads_what_the_sdks_read(provider, headers):
+    """Lessons 04 and 07 teach one parser; it reads every header form the way both SDKs' own
+    `_parse_retry_after_header` does (ms, then seconds allowing floats, then an HTTP-date)."""
+    is_date = headers.get("retry-after") == "HTTP-DATE"
+    if is_date:
+        headers = {"retry-after": email.utils.formatdate(time.time() + 30, usegmt=True)}
+    error = busy(provider=provider, **{k.replace("-", "_"): v for k, v in headers.items()})
+    client = (
+        openai.OpenAI(api_key="sk-test")
+        if provider == "openai"
+        else anthropic.Anthropic(api_key="sk-ant-test")
+    )
+    theirs = client._parse_retry_after_header(error.response.headers)
+    ours = retry_after(error)
+    if theirs is None:
+        assert ours is None
+    else:  # an HTTP-date has whole-second resolution and both sides read the clock
+        assert ours == pytest.approx(theirs, abs=1.0 if is_date else 1e-9)
+
+
+def test_retry_after_never_returns_a_wait_that_cannot_be_honoured():
+    assert retry_after(busy(retry_after="nan")) is None
+    assert retry_after(busy(retry_after="inf")) is None
+    assert retry_after(busy(retry_after_ms="nan", retry_after="3")) == 3.0
+    assert retry_after(busy(retry_after="-5")) == 0.0
+    past = email.utils.formatdate(999_970, usegmt=True)
+    assert retry_after(busy(retry_after=past), now=1_000_000) == 0.0
 
 
 def test_retry_after_is_honoured_exactly():

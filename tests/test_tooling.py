@@ -18,9 +18,9 @@ from tools.lessons import Lesson, LessonListError, replay_env, select
 from tools.table import display_width, format_table
 
 LESSONS = [
-    Lesson("00", "00_setup.ipynb", "환경 설정", "키", 15),
-    Lesson("01", "01_openai_chat_completions.ipynb", "OpenAI", "호출", 30),
-    Lesson("02", "02_anthropic.ipynb", "Anthropic", "호출", 30),
+    Lesson("00", "00_setup.ipynb", "환경 설정", "키"),
+    Lesson("01", "01_openai_chat_completions.ipynb", "OpenAI", "호출"),
+    Lesson("02", "02_anthropic.ipynb", "Anthropic", "호출"),
 ]
 KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
 
@@ -173,7 +173,7 @@ def test_run_lesson_executes_with_papermill_and_reads_modes(tmp_path: Path, monk
         "MODE = 'auto'", STATUS_CELL, "import os\nassert os.getcwd().endswith('notebooks')"
     )
     nb.cells[0].metadata["tags"] = ["parameters"]
-    lesson = Lesson("05", "05_x.ipynb", "x", "y", 1)
+    lesson = Lesson("05", "05_x.ipynb", "x", "y")
     nbformat.write(nb, str(source / lesson.file))
     row = run_series.run_lesson(lesson, tmp_path / "build", {"MODE": "replay"}, notebooks=source)
     assert row.ok, row.error
@@ -184,7 +184,7 @@ def test_run_lesson_executes_with_papermill_and_reads_modes(tmp_path: Path, monk
 
 
 def test_run_lesson_reports_failure_and_missing(tmp_path: Path) -> None:
-    lesson = Lesson("05", "05_x.ipynb", "x", "y", 1)
+    lesson = Lesson("05", "05_x.ipynb", "x", "y")
     missing = run_series.run_lesson(lesson, tmp_path / "build", {}, notebooks=tmp_path)
     assert missing.status == "missing" and not missing.ok
     nbformat.write(notebook("raise ValueError('고장')"), str(tmp_path / lesson.file))
@@ -489,7 +489,7 @@ def one_lesson_series(tmp_path: Path, monkeypatch, *sources: str) -> Lesson:
     folder.mkdir()
     nb = notebook(*sources)
     nb.cells[0].metadata["tags"] = ["parameters"]
-    lesson = Lesson("05", "05_x.ipynb", "x", "y", 1)
+    lesson = Lesson("05", "05_x.ipynb", "x", "y")
     nbformat.write(nb, str(folder / lesson.file))
     monkeypatch.setattr(run_series, "NOTEBOOKS", folder)
     monkeypatch.setattr(run_series, "load_lessons", lambda: [lesson])

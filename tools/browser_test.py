@@ -1066,7 +1066,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         prog="python -m tools.browser_test",
         description="JupyterLab + headless Chromium으로 모든 노트북을 학습자 기본값에서 Run All 합니다.",
     )
-    parser.add_argument("--nb", default="", help="강의 번호 (예: 01 또는 01,05); 비우면 전부")
+    parser.add_argument("--nb", default="", help="레슨 번호 (예: 01 또는 01,05); 비우면 전부")
     parser.add_argument("--jobs", type=int, default=3, help="동시에 실행할 노트북 수 (기본 3)")
     parser.add_argument(
         "--timeout", type=float, default=150.0, help="노트북 하나의 Run All 제한 시간(초)"

@@ -133,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{folder_size_mb(target):.1f} MB"
     )
     print(
-        f"- 강의 커널에서만 Colab 버전 대신 보이는 것 / shadowed in lesson kernels: {len(shadowed)}"
+        f"- 레슨 커널에서만 Colab 버전 대신 보이는 것 / shadowed in lesson kernels: {len(shadowed)}"
     )
     for name, (old, new) in sorted(shadowed.items()):
         print(f"    {name}: {old} → {new}" + ("" if old != new else " (같음)"))
@@ -150,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         text=True,
     )
     print(
-        f"- 강의 밖의 import transformers / outside the lessons: {outside.returncode == 0 and 'ok'}"
+        f"- 레슨 밖의 import transformers / outside the lessons: {outside.returncode == 0 and 'ok'}"
     )
     if outside.returncode != 0:
         failures.append(

@@ -16,6 +16,7 @@ import sys
 import unicodedata
 from collections.abc import Callable, Iterator
 
+from tools.glossary import GlossaryError, retired_uses
 from tools.lessons import NOTEBOOKS, README, Lesson, LessonListError, load_lessons, repo_url, select
 from tools.stamp import (
     BOOTSTRAP_TAG,
@@ -657,6 +658,28 @@ def check_wide_tables(nb) -> list[str]:
     return problems
 
 
+def check_glossary(nb) -> list[str]:
+    """No word that notebooks/glossary.toml retired, in prose, code or outputs."""
+    problems = []
+    try:
+        for i, cell in enumerate(nb.cells):
+            texts = [cell.source]
+            for output in cell.get("outputs", []) or []:
+                texts.extend(_output_texts(output))
+            for text in texts:
+                problems.extend(
+                    f"[glossary] 셀 {i}: {use.describe()}" for use in retired_uses(text)
+                )
+    except GlossaryError as exc:
+        return [f"[glossary] {exc}"]
+    return problems
+
+
+def _outside_block(text: str, name: str) -> str:
+    start, end = text.find(f"<!-- {name}:start -->"), text.find(f"<!-- {name}:end -->")
+    return text if start < 0 or end < start else text[:start] + text[end:]
+
+
 def check_stamp(nb, lessons: list[Lesson], index: int, url: str) -> list[str]:
     """The generated cells are exactly what ``tools.stamp`` would write."""
     result = stamp_notebook(nb, lessons, index, url)
@@ -670,8 +693,11 @@ def check_readme(text: str, lessons: list[Lesson], url: str) -> list[str]:
     except LessonListError as exc:
         return [f"[readme] {exc}"]
     if stamped != text:
-        return ["[readme] README.md의 강의 표가 lessons.toml과 다릅니다 (stale table) — make stamp"]
-    return []
+        return ["[readme] README.md의 생성된 표가 원본과 다릅니다 (stale table) — make stamp"]
+    return [
+        f"[glossary] README.md: {use.describe()}"
+        for use in retired_uses(_outside_block(text, "glossary"))
+    ]
 
 
 STRUCTURE: list[Callable] = [
@@ -694,6 +720,7 @@ STRUCTURE: list[Callable] = [
     check_emphasis,
     check_dollar_math,
     check_wide_tables,
+    check_glossary,
 ]
 
 

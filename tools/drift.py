@@ -991,7 +991,7 @@ def lesson_models() -> frozenset[str]:
         return frozenset()
 
 
-LESSON_FLAG = " ⚠ 강의 기본값 / lesson default"
+LESSON_FLAG = " ⚠ 레슨 기본값 / lesson default"
 
 
 def render_summary(inputs: ReportInputs, diff: Mapping[str, Any] | None) -> list[str]:

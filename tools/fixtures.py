@@ -201,14 +201,19 @@ def save_spec(path: Path, entries: list[dict[str, Any]]) -> None:
     write_text_atomic(path, text)
 
 
-def build_entry(entry: dict[str, Any], where: str, index: int, today: str | None):
-    """`build_exchange` for one validated entry.
+def build_entry(
+    entry: dict[str, Any], where: str, index: int, today: str | None, earlier: Any = ()
+):
+    """`build_exchange` for one validated entry; ``earlier`` are the spec's entries before it
+    (a prompt that extends one of them reports its cached prefix).
 
     `SpecError` (an unfinished answer) passes through; any other failure of the builder on a
     malformed field becomes a `SpecFileError` naming the entry.
     """
     try:
-        return build_exchange(entry["request"], entry, today=today or date.today().isoformat())
+        return build_exchange(
+            entry["request"], entry, today=today or date.today().isoformat(), earlier=earlier
+        )
     except SpecError:
         raise
     except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
@@ -332,7 +337,8 @@ def build(number: str, today: str | None = None) -> int:
         entries = read_spec(spec_path, missing_ok=False)
         for index, entry in enumerate(entries, start=1):
             try:
-                built.append((entry, build_entry(entry, _rel(spec_path), index, today)))
+                earlier = entries[: index - 1]
+                built.append((entry, build_entry(entry, _rel(spec_path), index, today, earlier)))
             except SpecError as exc:
                 todo.append(f"{entry['name']}: {exc}")
     except SpecFileError as exc:
@@ -404,7 +410,11 @@ def check() -> int:
                 continue
             try:
                 built = build_entry(
-                    entry, _rel(spec_path), index, committed.meta.get("authored") or None
+                    entry,
+                    _rel(spec_path),
+                    index,
+                    committed.meta.get("authored") or None,
+                    entries[: index - 1],
                 )
             except SpecError as exc:
                 problems.append(f"{spec_path.name}:{entry['name']}: {exc}")

@@ -45,7 +45,6 @@ class Lesson:
     file: str
     title: str
     learn: str
-    minutes: int
 
     @property
     def heading(self) -> str:
@@ -53,7 +52,7 @@ class Lesson:
         return f"{self.number}. {self.title}"
 
 
-_FIELDS: dict[str, type] = {"number": str, "file": str, "title": str, "learn": str, "minutes": int}
+_FIELDS: dict[str, type] = {"number": str, "file": str, "title": str, "learn": str}
 
 
 def validate_lessons(data: Mapping) -> list[str]:
@@ -86,7 +85,7 @@ def validate_lessons(data: Mapping) -> list[str]:
                 problems.append(f"{where}: 번호 {number!r}는 두 자리 숫자여야 합니다 (two digits)")
             elif int(number) <= previous:
                 problems.append(
-                    f"{where}: 번호 {number}가 앞 강의보다 커야 합니다 (numbers must increase)"
+                    f"{where}: 번호 {number}가 앞 레슨보다 커야 합니다 (numbers must increase)"
                 )
             else:
                 previous = int(number)
@@ -115,9 +114,6 @@ def validate_lessons(data: Mapping) -> list[str]:
             problems.append(
                 f"{where}: `learn`은 '|' 없는 한 줄이어야 합니다 (one line, no '|', it goes in a table)"
             )
-        minutes = entry.get("minutes")
-        if isinstance(minutes, int) and not isinstance(minutes, bool) and minutes <= 0:
-            problems.append(f"{where}: `minutes`는 양수여야 합니다 (must be positive)")
     return problems
 
 
@@ -181,7 +177,7 @@ def select(lessons: list[Lesson], wanted: str | None) -> list[Lesson]:
         if not matches:
             known = ", ".join(lesson.number for lesson in lessons)
             raise LessonListError(
-                f"강의 {token!r}을 찾을 수 없습니다. 가능한 번호: {known} (unknown lesson)"
+                f"레슨 {token!r}을 찾을 수 없습니다. 가능한 번호: {known} (unknown lesson)"
             )
         chosen.extend(lesson for lesson in matches if lesson not in chosen)
     return chosen

@@ -133,9 +133,11 @@ def refresh(path: Path, env: dict[str, str], cwd: Path, *, keep: bool = True) ->
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.refresh_outputs", description=__doc__)
-    parser.add_argument("lessons", nargs="*", help="강의 번호나 파일 이름 (기본: 전체)")
+    parser.add_argument("lessons", nargs="*", help="레슨 번호나 파일 이름 (기본: 전체)")
     parser.add_argument(
-        "--fast", action="store_true", help="엄격 재생·지연 없음 (초안용; 커밋할 출력은 기본값으로)"
+        "--fast",
+        action="store_true",
+        help="엄격 리플레이·지연 없음 (초안용; 커밋할 출력은 기본값으로)",
     )
     parser.add_argument("--all-new", action="store_true", help="이전 출력을 하나도 남기지 않습니다")
     args = parser.parse_args(argv)

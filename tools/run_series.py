@@ -211,7 +211,7 @@ def table(rows: list[Row]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.run_series", description=__doc__)
-    parser.add_argument("--nb", default="", help="강의 번호 (예: 01 또는 01,02); 기본은 전체")
+    parser.add_argument("--nb", default="", help="레슨 번호 (예: 01 또는 01,02); 기본은 전체")
     parser.add_argument(
         "-p",
         "--parameters",
@@ -248,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = settings_line(env) if mode == "replay" else f"LLM_LAB_MODE={mode}"
 
     shown = ", ".join(f"{k}={v!r}" for k, v in parameters.items())
-    print(f"{len(lessons)}개 강의를 실행합니다 (running {len(lessons)} lessons): {shown}")
+    print(f"{len(lessons)}개 레슨을 실행합니다 (running {len(lessons)} lessons): {shown}")
     print(f"설정 (settings): {settings}")
     for lesson in lessons:
         extra = unknown_parameters(lesson, parameters, NOTEBOOKS)
@@ -256,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
             names = ", ".join(extra)
             print(
                 f"경고: {lesson.file}의 parameters 셀에는 {names}이(가) 없습니다. "
-                "papermill이 값을 넣기는 하지만 강의 코드는 쓰지 않습니다 (철자를 확인하세요).",
+                "papermill이 값을 넣기는 하지만 레슨 코드는 쓰지 않습니다 (철자를 확인하세요).",
                 file=sys.stderr,
             )
     problem = out_dir_problem(args.out)

@@ -27,8 +27,17 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell
 
+from tools import glossary, lesson_time
 from tools.colab import bootstrap_source
-from tools.lessons import ROOT, Lesson, LessonListError, github_slug, load_lessons, repo_url
+from tools.lessons import (
+    NOTEBOOKS,
+    ROOT,
+    Lesson,
+    LessonListError,
+    github_slug,
+    load_lessons,
+    repo_url,
+)
 
 HEADER_TAG = "nav-header"
 BOOTSTRAP_TAG = "colab-bootstrap"
@@ -76,7 +85,18 @@ def footer_source(lessons: list[Lesson], index: int) -> str:
     return f"---\n\n{nav_line(lessons, index)}"
 
 
-def readme_table(lessons: list[Lesson], url: str) -> str:
+def _minutes(lesson: Lesson, notebooks: Path) -> str:
+    found = lesson_time.estimate_file(notebooks / lesson.file)
+    if found is None:
+        return "–"
+    return (
+        f"{found.core}분"
+        if found.core == found.total
+        else f"{found.core}분 (+선택 {found.total - found.core}분)"
+    )
+
+
+def readme_table(lessons: list[Lesson], url: str, notebooks: Path = NOTEBOOKS) -> str:
     rows = [
         "| 번호 | 제목 | 배우는 것 | 시간 | Colab |",
         "| --- | --- | --- | --- | --- |",
@@ -85,7 +105,7 @@ def readme_table(lessons: list[Lesson], url: str) -> str:
         title = lesson.title.replace("|", "\\|")
         rows.append(
             f"| {lesson.number} | [{title}](notebooks/{lesson.file}) | {lesson.learn} "
-            f"| {lesson.minutes}분 | {colab_badge(url, lesson.file)} |"
+            f"| {_minutes(lesson, notebooks)} | {colab_badge(url, lesson.file)} |"
         )
     return "\n".join(rows)
 
@@ -171,6 +191,8 @@ def stamp_notebook(nb, lessons: list[Lesson], index: int, url: str) -> StampResu
     cells.append(new[FOOTER_TAG])
     nb.cells = cells
 
+    _stamp_time(nb, result)
+
     # Places: was each existing stamped cell already where it belongs?
     first_parameters = next(
         (i for i, c in enumerate(old_cells) if PARAMETERS_TAG in cell_tags(c)), None
@@ -190,6 +212,18 @@ def stamp_notebook(nb, lessons: list[Lesson], index: int, url: str) -> StampResu
     return result
 
 
+def _stamp_time(nb, result: StampResult) -> None:
+    """Write the estimated time (tools.lesson_time) into the intro's time section."""
+    sentence = lesson_time.estimate(nb).sentence()
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and lesson_time.TIME_HEADING in cell.source:
+            source = lesson_time.set_time_sentence(cell.source, sentence)
+            if source != cell.source:
+                result.changes.append("예상 소요 시간: 내용 갱신 (update time estimate)")
+                cell.source = source
+            return
+
+
 def clone_commands(url: str) -> str:
     folder = github_slug(url).split("/")[1]
     return "\n".join(
@@ -205,7 +239,11 @@ def clone_commands(url: str) -> str:
 
 
 def readme_blocks(lessons: list[Lesson], url: str) -> dict[str, str]:
-    return {"lessons": readme_table(lessons, url), "clone": clone_commands(url)}
+    return {
+        "lessons": readme_table(lessons, url),
+        "clone": clone_commands(url),
+        "glossary": glossary.readme_glossary(),
+    }
 
 
 def stamp_readme(text: str, lessons: list[Lesson], url: str) -> str:
@@ -264,7 +302,7 @@ def run(root: Path, *, check: bool) -> int:
         text = readme.read_text(encoding="utf-8")
         stamped = stamp_readme(text, lessons, url)
         if stamped != text:
-            pending.append("README.md: 강의 표·설치 명령 갱신 (update generated blocks)")
+            pending.append("README.md: 레슨 표·설치 명령·용어집 갱신 (update generated blocks)")
             if not check:
                 readme.write_text(stamped, encoding="utf-8")
     else:

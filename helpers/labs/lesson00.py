@@ -22,7 +22,10 @@ MODE_ALIASES = {
     "재생": "replay",
     "리플레이": "replay",
     "녹화": "record",
-    # the labels the status table (and the notebook's `mode_of`) show: "재생(replay)"
+    # words for the same modes that a learner may have met elsewhere
+    "재생(replay)": "replay",
+    "실시간(live)": "live",
+    # the labels the status table (and the notebook's `mode_of`) show: "리플레이(replay)"
     **{label.lower(): mode for mode, label in MODE_LABELS.items()},
 }
 

@@ -142,6 +142,9 @@ class FakeOpenAIClient:
 # ------------------------------------------------------------------------------------------------
 
 
+_INSTRUCTION_ROLES = ("system", "developer")
+
+
 def _content_text(content: Any) -> tuple[str | None, str | None]:
     """(text, problem) of a message ``content``.
 
@@ -173,29 +176,43 @@ def _check_messages(fb: Feedback, kwargs: dict, question: str, system: str, labe
         )
         return False
     roles = [m.get("role") if isinstance(m, dict) else None for m in messages]
-    if len(messages) != 2 and "system" in roles and "user" in roles:
+    # The SDK (types/chat/chat_completion_developer_message_param.py): "With o1 models and newer,
+    # `developer` messages replace the previous `system` messages." Lesson 01 teaches both, so
+    # either role may carry the instructions.
+    lead = next((r for r in roles if r in _INSTRUCTION_ROLES), None)
+    if "system" in roles and "developer" in roles:
         fb.fail(
-            f"{label}: `messages`에 메시지가 {len(messages)}개 있습니다(기대: system 1개 + user 1개).",
+            f"{label}: system 메시지와 developer 메시지를 둘 다 넣었습니다({roles}).",
+            hint="둘은 같은 일(모델에게 주는 지시)을 하는 역할입니다. o1 이후 모델에서는 "
+            "developer가 system을 대신하니, 지시 메시지는 둘 중 하나로 한 번만 넣으세요.",
+        )
+        return False
+    if len(messages) != 2 and lead is not None and "user" in roles:
+        fb.fail(
+            f"{label}: `messages`에 메시지가 {len(messages)}개 있습니다"
+            f"(기대: {lead} 1개 + user 1개).",
             hint="함수 밖의 리스트에 메시지를 append하면 호출할 때마다 대화가 쌓입니다. "
             "`ask` 안에서 매번 새 리스트를 만드세요.",
         )
         return False
-    if roles[:2] == ["user", "system"]:
+    if roles[:2] in (["user", "system"], ["user", "developer"]):
         fb.fail(
-            f"{label}: user 메시지가 system 메시지보다 앞에 있습니다.",
-            hint="system 메시지(역할·말투 지시)를 `messages` 맨 앞에 두고, 그다음에 user 메시지를 둡니다.",
+            f"{label}: user 메시지가 {roles[1]} 메시지보다 앞에 있습니다.",
+            hint=f"{roles[1]} 메시지(역할·말투 지시)를 `messages` 맨 앞에 두고, 그다음에 user "
+            "메시지를 둡니다.",
         )
         return False
-    if "system" not in roles:
+    if lead is None:
         fb.fail(
             f"{label}: system 메시지가 없습니다.",
-            hint="`{'role': 'system', 'content': system}`을 `messages` 맨 앞에 넣으세요.",
+            hint="`{'role': 'system', 'content': system}`을 `messages` 맨 앞에 넣으세요"
+            "(새 모델에서는 `'role': 'developer'`도 됩니다).",
         )
         return False
-    if roles != ["system", "user"]:
+    if roles != [lead, "user"]:
         fb.fail(
-            f"{label}: 메시지 역할 순서가 {roles}입니다(기대: ['system', 'user']).",
-            hint="system 메시지 하나, 그다음 user 메시지 하나를 넣으세요.",
+            f"{label}: 메시지 역할 순서가 {roles}입니다(기대: [{lead!r}, 'user']).",
+            hint=f"{lead} 메시지 하나, 그다음 user 메시지 하나를 넣으세요.",
         )
         return False
     ok = True
@@ -203,8 +220,8 @@ def _check_messages(fb: Feedback, kwargs: dict, question: str, system: str, labe
         (
             messages[0],
             system,
-            "system 메시지 내용이 `system` 인자와 다릅니다",
-            "system 문장을 함수 안에 직접 쓰지 말고 `system` 매개변수 값을 그대로 넣으세요.",
+            f"{lead} 메시지 내용이 `system` 인자와 다릅니다",
+            f"{lead} 문장을 함수 안에 직접 쓰지 말고 `system` 매개변수 값을 그대로 넣으세요.",
         ),
         (
             messages[1],
@@ -349,7 +366,13 @@ def check_ask(answer: Any, fb: Feedback) -> None:
         )
     kwargs = client.calls[0]
     if _check_messages(fb, kwargs, question, DEFAULT_SYSTEM, "기본값으로 호출"):
-        fb.ok("system 메시지 다음에 user 메시지(질문)를 보냅니다.")
+        lead = kwargs["messages"][0]["role"]
+        fb.ok(f"{lead} 메시지 다음에 user 메시지(질문)를 보냅니다.")
+        if lead == "developer":
+            fb.info(
+                "`developer` 역할을 썼습니다. SDK 문서에 따르면 o1 이후 모델에서는 developer "
+                "메시지가 예전의 system 메시지를 대신합니다(레슨 2절 「메시지 역할」)."
+            )
     temperature_default = defaults.get("temperature", 0.7) if defaults else 0.7
     if temperature_default is not None:
         temperature_default = 0.7  # a wrong default was reported above
@@ -452,17 +475,17 @@ def _check_diversity_knobs(answer: dict, fb: Feedback) -> None:
 
     if t_state != "default" and p_state != "default":
         fb.fail(
-            f"`temperature={temperature!r}`, `top_p={top_p!r}`: 두 손잡이를 둘 다 바꿨습니다.",
+            f"`temperature={temperature!r}`, `top_p={top_p!r}`: 두 매개변수를 둘 다 바꿨습니다.",
             hint="temperature와 top_p는 둘 중 하나만 조절합니다(SDK 문서: 'We generally "
             "recommend altering this or `top_p` but not both'). 둘을 함께 바꾸면 효과가 겹쳐 "
-            "어느 손잡이 때문인지 가릴 수 없습니다. 하나는 빼거나 1(기본값)로 두세요.",
+            "어느 매개변수 때문인지 가릴 수 없습니다. 하나는 빼거나 1(기본값)로 두세요.",
         )
         return
     if t_state == "default" and p_state == "default":
         shown = [f"`{k}={answer[k]!r}`" for k in knobs if k in answer]
         where = f"{', '.join(shown)}: 기본값이라" if shown else "`temperature`와 `top_p`가 없어"
         fb.fail(
-            f"{where} 다양성을 줄이는 손잡이를 하나도 돌리지 않았습니다. 기본값(1)은 매번 다른 "
+            f"{where} 다양성을 줄이는 매개변수를 하나도 바꾸지 않았습니다. 기본값(1)은 매번 다른 "
             "답을 만들 수 있습니다.",
             hint="같은 문장에는 늘 같은 라벨이 나와야 하니 `temperature`를 0으로 두세요"
             "(또는 temperature는 그대로 두고 `top_p`를 0.1처럼 작게).",
@@ -516,8 +539,10 @@ def _check_output_limit(answer: dict, fb: Feedback) -> None:
             fb.ok("`reasoning_effort='none'`: 추론 토큰 없이 바로 답합니다.")
         else:
             fb.info(
-                "추론을 켜면 모델에 따라 `temperature`·`top_p`는 기본값만 받을 수 있습니다"
-                "(레슨 1절 「첫 호출」의 주의 참고). 거절되면 그 파라미터를 빼 보세요."
+                "SDK 문서에 따르면 매개변수 지원은 모델에 따라, 특히 새 추론 모델에서 다를 수 "
+                "있습니다('Parameter support can differ depending on the model used to generate "
+                "the response, particularly for newer reasoning models'). 모델이 `temperature`나 "
+                "`top_p`를 거절하면(`openai.BadRequestError`) 그 매개변수를 빼 보세요."
             )
 
     limits = [k for k in ("max_completion_tokens", "max_tokens") if k in answer]
@@ -536,13 +561,6 @@ def _check_output_limit(answer: dict, fb: Feedback) -> None:
         return
     key = limits[0]
     value = answer[key]
-    if reasoning and key == "max_tokens":
-        fb.fail(
-            f"`reasoning_effort={effort!r}`와 `max_tokens`를 함께 넣었습니다. SDK 문서에 따르면 "
-            "`max_tokens`는 reasoning 모델과 호환되지 않습니다.",
-            hint="추론을 켤 때는 `max_completion_tokens`로 한도를 정하세요.",
-        )
-        return
     if isinstance(value, bool) or not isinstance(value, int):
         fb.fail(f"`{key}`는 정수여야 합니다(받은 값: {value!r}).")
     elif value < 1:
@@ -550,7 +568,8 @@ def _check_output_limit(answer: dict, fb: Feedback) -> None:
     elif reasoning and value <= _ONE_WORD_LIMIT:
         fb.fail(
             f"`{key}={value}`: `reasoning_effort={effort!r}`로 추론을 켰는데 한도가 너무 작습니다. "
-            "추론 토큰도 이 한도에 포함되므로(SDK 문서) 답을 쓰기 전에 한도가 차서 빈 답"
+            "추론 토큰도 출력 한도에 포함되므로(SDK의 `max_completion_tokens` 설명: 'including "
+            "visible output tokens and reasoning tokens') 답을 쓰기 전에 한도가 차서 빈 답"
             "(`finish_reason='length'`)이 나올 수 있습니다.",
             hint="추론을 켠다면 추론 토큰까지 들어갈 만큼 한도를 늘리세요(예: 200). 한 단어 "
             "분류에는 추론이 필요 없으니 `reasoning_effort`를 빼거나 'none'으로 두고 한도를 "
@@ -570,14 +589,16 @@ def _check_output_limit(answer: dict, fb: Feedback) -> None:
     else:
         fb.ok(f"`{key}={value}`: 한 단어 답에 맞는 작은 출력 한도입니다.")
         fb.info(
-            "reasoning 모델에서는 추론 토큰도 이 한도에 포함됩니다(SDK 문서). 추론 수준을 "
+            "추론 모델에서는 추론 토큰도 출력 한도에 포함됩니다(SDK의 `max_completion_tokens` "
+            "설명). 추론 수준을 "
             "높이면 한도도 늘려야 빈 답이 나오지 않습니다."
         )
     if key == "max_tokens":
         fb.info(
-            "`max_tokens`는 아직 동작하지만 SDK 문서에서 deprecated입니다. "
-            "`max_completion_tokens`를 쓰세요(o-series 같은 reasoning 모델은 `max_tokens`를 "
-            "받지 않습니다)."
+            "`max_tokens`는 SDK 문서에서 폐기 예정(deprecated)이고 o-series 모델과는 호환되지 "
+            "않습니다('deprecated in favor of `max_completion_tokens`, and is not compatible "
+            "with o-series models'). 다른 추론 모델도 거절할 수 있으니(거절되면 "
+            "`openai.BadRequestError`) `max_completion_tokens`를 쓰세요."
         )
 
 

@@ -484,8 +484,8 @@ def _check_request(fb: Feedback, kwargs: dict, question: str, system: str, label
         fb.fail(
             f"[{label}] system 프롬프트를 `messages` 안에 `role: system` 메시지로 넣었습니다.",
             hint="SDK는 막지 않고 그대로 보내지만, Anthropic 문서에 따르면 `role: system` 메시지는 "
-            "Opus 4.8에서 user 턴 바로 뒤에만 쓸 수 있어, 맨 앞에 두면 서버가 400으로 거절합니다"
-            "(레슨 5절). "
+            "Opus 4.8에서 user 턴 바로 뒤에만 쓸 수 있어, 맨 앞에 두면 서버가 400으로 거절할 것으로 "
+            "봅니다(레슨 5절, 라이브로 확인하지는 못했습니다). "
             "Claude에서는 `system=system`을 `messages.create`의 별도 인자로 넘깁니다. "
             "`messages`에는 `{'role': 'user', 'content': question}` 하나만 둡니다.",
         )

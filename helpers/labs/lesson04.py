@@ -44,10 +44,57 @@ from . import (
 
 __all__ = ["FakeInferenceClient", "http_error", "provider_mapping"]
 
+# Same f-string as huggingface_hub's `TaskProviderHelper._prepare_mapping_info`; the provider is
+# the first one in lesson 04's stored mapping (tools/fixture_specs/04_huggingface_inference.yaml).
+CHAT_ONLY_PROVIDER = "deepinfra"
 CHAT_ONLY_ERROR = (
-    "Model {model} is not supported for task text-generation and provider cerebras. "
+    "Model {model} is not supported for task text-generation and provider {provider}. "
     "Supported task: conversational."
 )
+_UNSET = object()
+
+
+def _chat_only_error(model: Any, provider: str = CHAT_ONLY_PROVIDER) -> str:
+    """The ValueError text of ``TaskProviderHelper._prepare_mapping_info`` (huggingface_hub
+    ``inference/_providers/_common.py``) when the provider serves the model for chat only."""
+    return CHAT_ONLY_ERROR.format(model=model, provider=provider)
+
+
+_STUB: Callable | None = None
+
+
+def _sdk_chat_signature_stub() -> Callable:
+    """A do-nothing function with the installed ``InferenceClient.chat_completion`` signature and
+    qualified name; calling it binds arguments (and fails) exactly like the real method."""
+    global _STUB
+    if _STUB is None:
+        from huggingface_hub import InferenceClient
+
+        real = InferenceClient.chat_completion
+        parts, star = [], False
+        for param in inspect.signature(real).parameters.values():
+            if param.kind is param.KEYWORD_ONLY and not star:
+                parts.append("*")
+                star = True
+            if param.kind is param.VAR_POSITIONAL:
+                parts.append(f"*{param.name}")
+                star = True
+            elif param.kind is param.VAR_KEYWORD:
+                parts.append(f"**{param.name}")
+            else:
+                default = "" if param.default is param.empty else "=_UNSET"
+                parts.append(f"{param.name}{default}")
+        source = f"def chat_completion({', '.join(parts)}):\n    return dict(locals())\n"
+        namespace: dict[str, Any] = {"_UNSET": _UNSET}
+        exec(source, namespace)  # noqa: S102 - built from the SDK's own signature, no user input
+        stub = namespace["chat_completion"]
+        stub.__qualname__ = real.__qualname__
+        _STUB = lambda *a, **k: {  # noqa: E731
+            name: value
+            for name, value in stub(*a, **k).items()
+            if name != "self" and value is not _UNSET
+        }
+    return _STUB
 
 
 def _is_placeholder(value: Any) -> bool:
@@ -84,35 +131,12 @@ class FakeInferenceClient:
         self.text_generation_calls: list[dict[str, Any]] = []
         self.chat = SimpleNamespace(completions=SimpleNamespace(create=self.chat_completion))
 
-    @staticmethod
-    def _allowed() -> set[str]:
-        from huggingface_hub import InferenceClient
-
-        params = inspect.signature(InferenceClient.chat_completion).parameters
-        return {name for name in params if name != "self"}
-
     def chat_completion(self, *args: Any, **kwargs: Any):
         from huggingface_hub import ChatCompletionOutput
 
-        if len(args) > 1:
-            raise TypeError(
-                f"chat_completion() takes 2 positional arguments but {len(args) + 1} were given"
-            )
-        if args:
-            if "messages" in kwargs:
-                raise TypeError("chat_completion() got multiple values for argument 'messages'")
-            kwargs["messages"] = args[0]
-        unknown = sorted(set(kwargs) - self._allowed())
-        if unknown:
-            raise TypeError(
-                f"InferenceClient.chat_completion() got an unexpected keyword argument "
-                f"'{unknown[0]}'"
-            )
-        if "messages" not in kwargs:
-            raise TypeError(
-                "InferenceClient.chat_completion() missing 1 required positional argument: "
-                "'messages'"
-            )
+        # Bind exactly as the interpreter binds the real method, so a wrong call raises the very
+        # TypeError text the installed SDK raises (tests compare the two).
+        kwargs = _sdk_chat_signature_stub()(self, *args, **kwargs)
         placeholders = [k for k, v in kwargs.items() if _is_placeholder(v)]
         if placeholders:
             raise NotSolved(
@@ -150,7 +174,7 @@ class FakeInferenceClient:
 
     def text_generation(self, prompt: Any = None, **kwargs: Any):
         self.text_generation_calls.append({"prompt": prompt, **copy.deepcopy(kwargs)})
-        raise ValueError(CHAT_ONLY_ERROR.format(model=kwargs.get("model")))
+        raise ValueError(_chat_only_error(kwargs.get("model")))
 
 
 def _check_chat_call(
@@ -194,7 +218,7 @@ def _check_chat_call(
     if "temperature" not in kwargs:
         fb.fail(
             f"{label}: `temperature`를 넘기지 않았습니다(기대: {temp}).",
-            hint="시드의 `temperature=0.7`도 채팅 호출에 그대로 옮깁니다: "
+            hint="원래 교재의 `temperature=0.7`도 채팅 호출에 그대로 옮깁니다: "
             "`temperature=temperature`.",
         )
         return False
@@ -287,7 +311,7 @@ def _check_text(fb: Feedback, out: Any, client: FakeInferenceClient, label: str)
         fb.ok(f"{label}: 답 문자열(`choices[0].message.content`)을 반환합니다.")
 
 
-@register("04-chat-from-seed", "ask_hf — 시드의 text_generation을 채팅 호출로 바꾸기")
+@register("04-chat-from-seed", "ask_hf — 원래 교재의 text_generation을 채팅 호출로 바꾸기")
 def check_chat_from_seed(answer: Any, fb: Feedback) -> None:
     needed = ["client", "prompt", "model", "max_new_tokens", "temperature"]
     usage = "def ask_hf(client, prompt, model=..., max_new_tokens=200, temperature=0.7)"
@@ -303,7 +327,7 @@ def check_chat_from_seed(answer: Any, fb: Feedback) -> None:
         model_default = catalog.default_model("huggingface")
     if defaults.get("max_new_tokens") != 200 or defaults.get("temperature") != 0.7:
         fb.fail(
-            "`max_new_tokens`와 `temperature`의 기본값은 시드와 같은 200과 0.7이어야 합니다.",
+            "`max_new_tokens`와 `temperature`의 기본값은 원래 교재와 같은 200과 0.7이어야 합니다.",
             hint="`max_new_tokens=200, temperature=0.7`",
         )
 
@@ -427,7 +451,8 @@ def _explain_own_error(fb: Feedback, error: Exception, what: str) -> None:
         f"{what}: 함수 안에서 `{type(error).__name__}: {error}`가 났습니다.",
         hint="`Retry-After` 헤더를 읽다가 난 오류로 보입니다. 헤더는 없을 수도 있습니다. "
         "`error.response.headers.get('retry-after')`로 읽고, 없거나 숫자로 읽을 수 없으면 "
-        "지수 백오프+지터로 기다리세요."
+        "지수 백오프+지터로 기다리세요. 5절의 `retry_after(error)`는 헤더가 없으면 `None`을 "
+        "돌려줍니다."
         if header
         else "재시도할 오류를 받은 뒤 기다릴 시간을 정하는 코드에서 예외가 났습니다. 그 부분을 "
         "확인하세요.",
@@ -552,7 +577,8 @@ def check_backoff(answer: Any, fb: Feedback) -> None:
             fb.fail(
                 f"서버가 `Retry-After: 3`을 보냈는데 {shown}초만 기다렸습니다.",
                 hint="`error.response.headers.get('retry-after')`가 있으면 그 초만큼은 "
-                "기다려야 합니다. 더 일찍 보내면 또 429를 받습니다.",
+                "기다려야 합니다(5절의 `retry_after(error)`가 초로 바꿔 줍니다). 더 일찍 보내면 "
+                "또 429를 받습니다.",
             )
         elif any(s > 30 for s in sleeps):
             fb.fail(f"`Retry-After: 3`에 {shown}초나 기다렸습니다.", hint="3초 남짓이면 됩니다.")

@@ -104,7 +104,7 @@ def check_add_task(answer: Any, fb: Feedback) -> None:
         fb.fail(
             f"`max_tokens={task.max_tokens}`: 이 비교에 쓰기에는 "
             f"{'너무 작습니다' if task.max_tokens < 16 else '너무 큽니다'}.",
-            hint="16~4000 사이에서 답 길이에 맞게 고르세요. 추론 모델은 보이지 않는 추론 토큰도 "
+            hint="16–4000 사이에서 답 길이에 맞게 고르세요. 추론 모델은 보이지 않는 추론 토큰도 "
             "이 한도 안에서 쓰므로 너무 작으면 빈 답이 올 수 있습니다.",
         )
     else:

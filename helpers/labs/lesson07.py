@@ -9,7 +9,8 @@ Labs:
   driven by scripted failures and a fake ``sleep``: exponential backoff under a cap, Retry-After
   honoured (whole seconds are required, as RFC 9110 defines them; fractional seconds and
   ``retry-after-ms`` may be read or fall back to the backoff), no retry of a 400, the last
-  exception re-raised after ``max_attempts``.
+  exception re-raised after ``max_attempts``. The parser lessons 04 and 07 teach,
+  ``helpers.retry.retry_after(error)``, passes; so does ``RetryPolicy(...).call(fn)``.
 - ``"07-batch"`` — ``run_batch(client, questions, model=...) -> list[str]`` against a fake client
   that fails twice (429, then 500): every answer, in order, and no question sent twice after it
   succeeded (no double billing). Its ``with_options(max_retries=N)`` retries like the real SDK,
@@ -312,7 +313,9 @@ def _check_retry_after(answer: Any, fb: Feedback, params: dict[str, Any]) -> boo
             fb.fail(
                 f"서버가 {asked[seconds]}을 보냈을 때 함수 안에서 "
                 f"`{type(value).__name__}: {value}`가 났습니다.",
-                hint="헤더 값을 숫자로 바꾸다 실패한 것 같습니다. 정수만 읽는다면 "
+                hint="헤더 값을 숫자로 바꾸다 실패한 것 같습니다. 04 레슨과 7절의 "
+                "`helpers.retry.retry_after(error)`는 `retry-after-ms`, 초, HTTP 날짜를 차례로 "
+                "읽고 읽을 수 없으면 `None`을 돌려줍니다. 직접 읽는다면 정수만 받을 때 "
                 "`value.isdigit()`로 먼저 확인하고, 읽을 수 없는 값은 없는 것으로 보고 자체 "
                 "백오프로 기다리세요(`float(value)`는 소수도 읽습니다).",
             )
@@ -348,8 +351,9 @@ def _check_retry_after(answer: Any, fb: Feedback, params: dict[str, Any]) -> boo
                 if ignored
                 else ". 서버가 요청한 시간보다 짧습니다."
             ),
-            hint="`error.response.headers.get('retry-after')`가 있으면 그 초만큼 기다리세요. "
-            "서버가 가장 잘 압니다. 지터는 헤더가 없을 때의 백오프에만 섞습니다.",
+            hint="`helpers.retry.retry_after(error)`(응답이 아니라 예외 객체를 넘깁니다)가 "
+            "숫자를 돌려주면 그 초만큼 기다리세요. 서버가 가장 잘 압니다. 지터는 헤더가 없을 때의 "
+            "백오프에만 섞습니다.",
         )
         return False
     if waited > 1 + cap + 1e-9:

@@ -143,3 +143,36 @@ def hf_client_factory(server_url: str):
         )
 
     return factory
+
+
+def hf_async_client_factory(server_url: str):
+    """The async twin of :func:`hf_client_factory`, for ``AsyncInferenceClient``.
+
+    huggingface_hub builds a fresh ``httpx2.AsyncClient`` per async client from a separate factory
+    (``set_async_client_factory``), so the sync factory alone never reaches it.
+    """
+    import httpx2
+    from huggingface_hub.utils._http import (
+        async_hf_request_event_hook,
+        async_hf_response_event_hook,
+    )
+
+    class RedirectTransport(httpx2.AsyncHTTPTransport):
+        async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+            target = f"{server_url}/hf/{request.url.host}{request.url.raw_path.decode()}"
+            request.url = httpx2.URL(target)
+            request.headers["host"] = server_url.split("://", 1)[1]
+            return await super().handle_async_request(request)
+
+    def factory() -> httpx2.AsyncClient:
+        return httpx2.AsyncClient(
+            transport=RedirectTransport(),
+            event_hooks={
+                "request": [async_hf_request_event_hook],
+                "response": [async_hf_response_event_hook],
+            },
+            follow_redirects=True,
+            timeout=None,
+        )
+
+    return factory

@@ -177,10 +177,8 @@ def _round(value: float) -> int:
     return math.floor(value + 0.5)
 
 
-def openai_prompt_tokens(body: dict[str, Any]) -> int:
-    """gpt-5.x prompt tokens: per message its content and role tokens plus 3, plus 2 overall."""
-    rule = _profile("openai")["tokens"]["prompt"]
-    tokenizer = tokenizer_for("openai")
+def _openai_messages(body: dict[str, Any]) -> list[tuple[str, str]]:
+    """(role, text) of every message a Chat Completions or Responses body sends, in order."""
     messages: list[tuple[str, str]] = []
     for message in body.get("messages") or []:
         messages.append((str(message.get("role", "")), _text_of(message.get("content"))))
@@ -193,10 +191,82 @@ def openai_prompt_tokens(body: dict[str, Any]) -> int:
         for item in given:
             if isinstance(item, dict):
                 messages.append((str(item.get("role", "user")), _text_of(item.get("content"))))
+    return messages
+
+
+def openai_prompt_tokens(body: dict[str, Any]) -> int:
+    """gpt-5.x prompt tokens: per message its content and role tokens plus 3, plus 2 overall."""
+    rule = _profile("openai")["tokens"]["prompt"]
+    tokenizer = tokenizer_for("openai")
     total = rule["priming"]
-    for role, text in messages:
+    for role, text in _openai_messages(body):
         total += rule["per_message"] + tokenizer.count(role) + tokenizer.count(text)
     return total
+
+
+# --- Prompt caching (OpenAI) ---------------------------------------------------------------------
+
+
+def _openai_prompt_sequence(body: dict[str, Any]) -> list[Any]:
+    """The prompt as a token sequence by the same rule as `openai_prompt_tokens` (its length is
+    that count): per message its ``per_message`` framing tokens around the role's and the
+    content's o200k tokens, then the ``priming`` tokens. Framing and priming are markers that
+    never equal a text token, and the priming never equals a message's framing, so a prefix shared
+    by two prompts ends where their messages first differ (conservative: the real reply priming
+    may share a token or two with a following assistant message's header)."""
+    from ..tokencount import encode
+
+    rule = _profile("openai")["tokens"]["prompt"]
+    framing = rule["per_message"]
+    sequence: list[Any] = []
+    for role, text in _openai_messages(body):
+        sequence.append(("start",))
+        sequence.extend(encode(role))
+        sequence.extend(("frame", i) for i in range(1, framing - 1))
+        sequence.extend(encode(text))
+        sequence.append(("end",))
+    sequence.extend(("priming", i) for i in range(rule["priming"]))
+    return sequence
+
+
+def _shared_prefix(a: list[Any], b: list[Any]) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def openai_cached_tokens(body: dict[str, Any], earlier: Any = ()) -> int:
+    """`usage.prompt_tokens_details.cached_tokens` for a request sent after ``earlier`` requests.
+
+    OpenAI caches prompts of at least ``minimum`` tokens and reports a hit in ``increment``-token
+    blocks of the longest prefix the request shares with an earlier one to the same model (the
+    profile's ``tokens.prompt_caching``, with its source). ``earlier`` holds the spec entries (or
+    bare requests) sent before this one; failed ones (status >= 400) cached nothing. Live, a hit is
+    not guaranteed (the request must reach a server holding the prefix); authored fixtures show
+    the hit the rule allows.
+    """
+    rule = _profile("openai")["tokens"]["prompt_caching"]
+    model = body.get("model")
+    sequence = None
+    best = 0
+    for item in earlier or ():
+        request = item.get("request", item) if isinstance(item, dict) else None
+        if not isinstance(request, dict) or int(item.get("status", 200)) >= 400:
+            continue
+        previous = request.get("body") or {}
+        if previous.get("model") != model or not str(request.get("path", "")).endswith(
+            "/chat/completions"
+        ):
+            continue
+        if sequence is None:
+            sequence = _openai_prompt_sequence(body)
+        best = max(best, _shared_prefix(sequence, _openai_prompt_sequence(previous)))
+    if best < rule["minimum"]:
+        return 0
+    return best // rule["increment"] * rule["increment"]
 
 
 def anthropic_input_tokens(body: dict[str, Any]) -> int:
@@ -322,7 +392,11 @@ def _obfuscated(rng: random.Random, data: dict[str, Any]) -> dict[str, Any]:
 
 
 def openai_chat(
-    body: dict[str, Any], spec: dict[str, Any], rng: random.Random, created: int
+    body: dict[str, Any],
+    spec: dict[str, Any],
+    rng: random.Random,
+    created: int,
+    earlier: Any = (),
 ) -> tuple[Any, list | None, int]:
     limit = _limit(body, "max_completion_tokens", "max_tokens")
     reasoning = spec.get("usage", {}).get("reasoning", 0)
@@ -337,7 +411,10 @@ def openai_chat(
         "prompt_tokens": prompt,
         "completion_tokens": completion,
         "total_tokens": prompt + completion,
-        "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+        "prompt_tokens_details": {
+            "cached_tokens": openai_cached_tokens(body, earlier),
+            "audio_tokens": 0,
+        },
         "completion_tokens_details": {
             "reasoning_tokens": reasoning * len(choices),
             "audio_tokens": 0,
@@ -727,9 +804,11 @@ def _provider(request: dict[str, Any]) -> str:
 
 
 def build_response(
-    request: dict[str, Any], spec: dict[str, Any], *, today: str = ""
+    request: dict[str, Any], spec: dict[str, Any], *, today: str = "", earlier: Any = ()
 ) -> tuple[int, Any, Any, dict[str, str], int]:
-    """(status, JSON body or None, SSE events or None, headers, output tokens) for one request."""
+    """(status, JSON body or None, SSE events or None, headers, output tokens) for one request.
+
+    ``earlier``: the spec entries of the same lesson sent before this one (prompt caching)."""
     host, path, method = request["host"], request["path"], request["method"].upper()
     body = request.get("body") or {}
     provider = _provider(request)
@@ -741,7 +820,7 @@ def build_response(
         result: tuple[Any, Any, int] = (_error(provider, spec, rng), None, 0)
         kind = "error"
     elif provider == "openai" and path.endswith("/chat/completions"):
-        result = openai_chat(body, spec, rng, created)
+        result = openai_chat(body, spec, rng, created, earlier)
     elif provider == "openai" and path.endswith("/responses"):
         result = openai_responses(body, spec, rng, created)
     elif provider == "openai" and method == "GET" and path.endswith("/models"):
@@ -778,9 +857,15 @@ def build_response(
     return status, response_body, events, headers, output_tokens
 
 
-def build_exchange(request: dict[str, Any], spec: dict[str, Any], *, today: str = "") -> Exchange:
+def build_exchange(
+    request: dict[str, Any], spec: dict[str, Any], *, today: str = "", earlier: Any = ()
+) -> Exchange:
+    """The fixture for ``request``; ``earlier`` lists the spec entries of the same lesson sent
+    before it, so a prompt extending one of them reports its cached prefix."""
     today = today or date.today().isoformat()
-    status, body, events, headers, output_tokens = build_response(request, spec, today=today)
+    status, body, events, headers, output_tokens = build_response(
+        request, spec, today=today, earlier=earlier
+    )
     delay = 0.0
     if "timing" in spec:
         if events is not None:
@@ -792,7 +877,7 @@ def build_exchange(request: dict[str, Any], spec: dict[str, Any], *, today: str 
         "builder": "helpers.replay.builder",
         "note": (
             "공개된 실제 응답 기록에서 알아낸 형식(wire profile)에 맞춰 사람이 작성한 "
-            "응답입니다. 실제 서비스가 보낸 응답이 아닙니다."
+            "응답입니다. 실제 API가 보낸 응답이 아닙니다."
         ),
     }
     return Exchange(

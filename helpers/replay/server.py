@@ -331,9 +331,11 @@ class _Handler(BaseHTTPRequestHandler):
                 try:
                     size = int(line or b"0", 16)
                 except ValueError:
-                    raise _Refusal(400, "요청 본문의 청크 크기를 읽지 못했습니다.") from None
+                    raise _Refusal(
+                        400, "요청 본문의 chunked 조각 크기를 읽지 못했습니다."
+                    ) from None
                 if size < 0:
-                    raise _Refusal(400, "요청 본문의 청크 크기를 읽지 못했습니다.")
+                    raise _Refusal(400, "요청 본문의 chunked 조각 크기를 읽지 못했습니다.")
                 if size == 0:
                     for _ in range(MAX_HEADERS):  # trailers, up to the blank line
                         if self.rfile.readline(MAX_HEADER_LINE + 1) in (b"\r\n", b"\n", b""):
@@ -412,7 +414,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if not match.exact:
             owner._warn(
-                "[리플레이 경고] 매개변수가 다른 녹화 응답을 대신 돌려줍니다 "
+                "[리플레이 경고] 매개변수가 다른 저장된 응답을 대신 돌려줍니다 "
                 f"({match.exchange.name}). 다른 점:\n  - " + "\n  - ".join(match.differences)
             )
         record.fixture = match.exchange.name
@@ -453,24 +455,24 @@ class _Handler(BaseHTTPRequestHandler):
         self, provider: str, host: str, path: str, match: Match, record: RequestRecord
     ) -> None:
         owner = self.server.owner
-        lines = ["리플레이 모드: 이 요청에 맞는 녹화 응답이 없습니다."]
+        lines = ["리플레이 모드: 이 요청에 맞는 저장된 응답이 없습니다."]
         lines.append(f"- 요청: {self.command} {host}{path}")
         lines.append(f"- 찾아본 픽스처: {owner.store.describe()}")
         if match.exchange is not None:
             lines.append(
-                "- 대화 내용은 같은 녹화가 있지만, 엄격 모드(LLM_LAB_REPLAY_STRICT=1)라서 "
-                "매개변수가 다른 녹화를 대신 쓰지 않습니다. 다른 점:"
+                "- 대화 내용이 같은 저장된 응답은 있지만, 엄격 모드(LLM_LAB_REPLAY_STRICT=1)라서 "
+                "매개변수가 다른 응답을 대신 쓰지 않습니다. 다른 점:"
             )
             lines.extend(f"    {d}" for d in match.differences)
         elif match.nearest is not None:
-            lines.append(f"- 가장 비슷한 녹화: {match.nearest.name} ({match.nearest.source})")
+            lines.append(f"- 가장 비슷한 픽스처: {match.nearest.name} ({match.nearest.source})")
             lines.extend("    " + line for line in match.diff_text.splitlines()[:40])
         for error in owner.store.errors[:3]:
             lines.append(f"- 읽지 못한 픽스처: {error}")
         lines.append(
             "- 해결: 요청을 노트북의 원래 코드대로 되돌리거나, API 키를 설정하고 "
             'helpers.setup(mode="live")로 실제 API를 호출하거나, '
-            "make record NB=<번호>로 이 요청을 녹화하세요."
+            "make record NB=<번호>로 이 요청을 녹화(record)하세요."
         )
         message = "\n".join(lines)
         record.status = MISS_STATUS

@@ -54,7 +54,7 @@ def param_differences(wanted: Any, recorded: Any) -> list[str]:
     for name in sorted(set(wanted) | set(recorded)):
         a, b = wanted.get(name, "(없음)"), recorded.get(name, "(없음)")
         if a != b:
-            lines.append(f"{name}: 요청 {canonical(a)} / 녹화 {canonical(b)}")
+            lines.append(f"{name}: 요청 {canonical(a)} / 픽스처 {canonical(b)}")
     return lines
 
 
@@ -142,7 +142,7 @@ class FixtureStore:
                     difflib.unified_diff(
                         pretty(nearest.body).splitlines(),
                         pretty(body).splitlines(),
-                        "녹화된 요청",
+                        "픽스처의 요청",
                         "보낸 요청",
                         lineterm="",
                         n=1,
