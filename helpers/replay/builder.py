@@ -177,6 +177,69 @@ def _round(value: float) -> int:
     return math.floor(value + 0.5)
 
 
+# --- Tool calls ------------------------------------------------------------------------------
+
+
+def _tool_calls(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """The spec's ``tool_calls``: ``[{name, arguments: {...}}]`` (arguments as a JSON object)."""
+    calls = spec.get("tool_calls") or []
+    for call in calls:
+        if not isinstance(call, dict) or not isinstance(call.get("name"), str):
+            raise SpecError("tool_calls의 각 항목에는 name(도구 이름)이 있어야 합니다.")
+        if not isinstance(call.get("arguments", {}), dict):
+            raise SpecError("tool_calls의 arguments는 JSON 객체(dict)여야 합니다.")
+    return calls
+
+
+def _arguments(call: dict[str, Any]) -> str:
+    # OpenAI and HF send arguments as a JSON string (SDK types: `arguments: str`).
+    return _compact(call.get("arguments", {}))
+
+
+def _tool_output_tokens(provider: str, calls: list[dict[str, Any]]) -> int:
+    """Output tokens of tool calls: the profile's ``tokens.tools`` assumption (the real cost of
+    the call framing is not public): tokens of the name plus of the compact arguments JSON,
+    plus ``per_call`` framing tokens."""
+    rule = _profile(provider)["tokens"]["tools"]
+    tokenizer = tokenizer_for(provider)
+    return sum(
+        rule["per_call"] + tokenizer.count(c["name"]) + tokenizer.count(_arguments(c))
+        for c in calls
+    )
+
+
+def _tool_prompt_tokens(provider: str, body: dict[str, Any]) -> float:
+    """Prompt tokens that tool use adds (0 for a body without tools): by the profile's
+    ``tokens.tools`` assumption, the compact JSON of ``tools``, ``tool_choice`` and
+    ``response_format`` / ``output_format``, the tool calls and results in the conversation,
+    and (Anthropic) the documented tool-use system prompt."""
+    rule = _profile(provider)["tokens"]["tools"]
+    tokenizer = tokenizer_for(provider)
+    total: float = 0
+    for name in ("tools", "tool_choice", "response_format", "output_format"):
+        if body.get(name) is not None:
+            total += tokenizer.count(_compact(body[name]))
+    if body.get("tools") and "system_prompt" in rule:
+        given = body.get("tool_choice")
+        choice = given.get("type", "auto") if isinstance(given, dict) else "auto"
+        total += rule["system_prompt"].get(choice, rule["system_prompt"]["auto"])
+    for message in body.get("messages") or []:
+        for call in message.get("tool_calls") or []:
+            function = call.get("function") or {}
+            total += rule["per_call"] + tokenizer.count(str(function.get("name", "")))
+            total += tokenizer.count(str(function.get("arguments", "")))
+        content = message.get("content")
+        for part in content if isinstance(content, list) else []:
+            if not isinstance(part, dict):
+                continue
+            if part.get("type") == "tool_use":
+                total += rule["per_call"] + tokenizer.count(str(part.get("name", "")))
+                total += tokenizer.count(_compact(part.get("input", {})))
+            elif part.get("type") == "tool_result":
+                total += rule["per_call"] + tokenizer.count(_text_of(part.get("content")))
+    return total
+
+
 def _openai_messages(body: dict[str, Any]) -> list[tuple[str, str]]:
     """(role, text) of every message a Chat Completions or Responses body sends, in order."""
     messages: list[tuple[str, str]] = []
@@ -201,7 +264,7 @@ def openai_prompt_tokens(body: dict[str, Any]) -> int:
     total = rule["priming"]
     for role, text in _openai_messages(body):
         total += rule["per_message"] + tokenizer.count(role) + tokenizer.count(text)
-    return total
+    return total + int(_tool_prompt_tokens("openai", body))
 
 
 # --- Prompt caching (OpenAI) ---------------------------------------------------------------------
@@ -279,7 +342,7 @@ def anthropic_input_tokens(body: dict[str, Any]) -> int:
     system = _text_of(body.get("system"))
     if system:
         total += tokenizer.count(system) + rule["system_extra"]
-    return _round(total)
+    return _round(total + _tool_prompt_tokens("anthropic", body))
 
 
 def hf_prompt_tokens(body: dict[str, Any]) -> int:
@@ -293,7 +356,7 @@ def hf_prompt_tokens(body: dict[str, Any]) -> int:
             total += tokenizer.count(text) + rule["system_extra"]
         else:
             total += rule["per_message"] + tokenizer.count(text)
-    return total
+    return total + int(_tool_prompt_tokens("huggingface", body))
 
 
 # --- Headers -----------------------------------------------------------------------------------
@@ -400,12 +463,20 @@ def openai_chat(
 ) -> tuple[Any, list | None, int]:
     limit = _limit(body, "max_completion_tokens", "max_tokens")
     reasoning = spec.get("usage", {}).get("reasoning", 0)
-    reason = spec.get("finish_reason", "stop")
+    calls = _tool_calls(spec)
+    reason = spec.get("finish_reason", "tool_calls" if calls else "stop")
     choices, completion = [], 0
-    for answer in _answers(spec):
-        text, used, cut = _generate("openai", answer, limit, reasoning=reasoning)
-        choices.append((text, "length" if cut else reason))
-        completion += used
+    if calls and "answer" not in spec:
+        # a tool-only answer: no text (content null), the calls' tokens plus the fixed overhead
+        choices.append((None, reason))
+        completion += _generate("openai", "", None, reasoning=reasoning)[1]
+    else:
+        for answer in _answers(spec):
+            text, used, cut = _generate("openai", answer, limit, reasoning=reasoning)
+            choices.append((text, "length" if cut else reason))
+            completion += used
+    completion += _tool_output_tokens("openai", calls)
+    call_ids = [new_id("openai", "tool_call", rng) for _ in calls]
     prompt = openai_prompt_tokens(body)
     usage = {
         "prompt_tokens": prompt,
@@ -430,6 +501,22 @@ def openai_chat(
     }
     if not body.get("stream"):
         message = {"role": "assistant", "content": None, "refusal": None, "annotations": []}
+        if calls:
+            # the real message carries tool_calls between content and refusal
+            message = {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {
+                        "id": call_id,
+                        "type": "function",
+                        "function": {"name": call["name"], "arguments": _arguments(call)},
+                    }
+                    for call_id, call in zip(call_ids, calls, strict=True)
+                ],
+                "refusal": None,
+                "annotations": [],
+            }
         return (
             {
                 **head,
@@ -457,12 +544,34 @@ def openai_chat(
     texts, sizes = [], []
     tokenizer = tokenizer_for("openai")
     for i, (text, why) in enumerate(choices):
-        delta = {"role": "assistant", "content": "", "refusal": None}
-        texts.append(chunk([{"index": i, "delta": delta, "finish_reason": None}]))
-        sizes.append(0)
-        for piece in tokenizer.chunks(text):
-            texts.append(chunk([{"index": i, "delta": {"content": piece}, "finish_reason": None}]))
+        delta = {"role": "assistant", "content": "" if text is not None else None}
+        if text is None:
+            delta["tool_calls"] = []  # filled by the first call's header below
+        delta["refusal"] = None
+        if text is not None:
+            texts.append(chunk([{"index": i, "delta": delta, "finish_reason": None}]))
+            sizes.append(0)
+            for piece in tokenizer.chunks(text):
+                content = {"content": piece}
+                texts.append(chunk([{"index": i, "delta": content, "finish_reason": None}]))
+                sizes.append(1)
+        for n, (call_id, call) in enumerate(zip(call_ids, calls, strict=True)):
+            # first the call's id, type and name with empty arguments, then the arguments
+            # string in token pieces (each delta names the call by its index)
+            header = {
+                "index": n,
+                "id": call_id,
+                "type": "function",
+                "function": {"name": call["name"], "arguments": ""},
+            }
+            first = {**delta, "tool_calls": [header]} if text is None and n == 0 else None
+            first = first or {"tool_calls": [header]}
+            texts.append(chunk([{"index": i, "delta": first, "finish_reason": None}]))
             sizes.append(1)
+            for piece in tokenizer.chunks(_arguments(call)):
+                part = {"tool_calls": [{"index": n, "function": {"arguments": piece}}]}
+                texts.append(chunk([{"index": i, "delta": part, "finish_reason": None}]))
+                sizes.append(1)
         texts.append(chunk([{"index": i, "delta": {}, "finish_reason": why}]))
         sizes.append(0)
     if include_usage:
@@ -575,8 +684,24 @@ def anthropic_message(
     body: dict[str, Any], spec: dict[str, Any], rng: random.Random, created: int
 ) -> tuple[Any, Any, int]:
     profile = _profile("anthropic")
-    text, output_tokens, cut = _generate("anthropic", _answers(spec)[0], body.get("max_tokens"))
-    stop_reason = "max_tokens" if cut else spec.get("stop_reason", "end_turn")
+    calls = _tool_calls(spec)
+    if calls and "answer" not in spec:
+        text, output_tokens, cut = None, 0, False
+    else:
+        text, output_tokens, cut = _generate("anthropic", _answers(spec)[0], body.get("max_tokens"))
+    output_tokens += _tool_output_tokens("anthropic", calls)
+    default_stop = "tool_use" if calls else "end_turn"
+    stop_reason = "max_tokens" if cut else spec.get("stop_reason", default_stop)
+    tool_blocks = [
+        {
+            "type": "tool_use",
+            "id": new_id("anthropic", "tool_use", rng),
+            "name": call["name"],
+            "input": call.get("arguments", {}),
+        }
+        for call in calls
+    ]
+    text_blocks = [] if text is None else [{"type": "text", "text": text}]
     input_tokens = anthropic_input_tokens(body)
     model = spec.get("response_model", body.get("model"))
     geo = profile["inference_geo"]
@@ -594,7 +719,7 @@ def anthropic_message(
         "id": new_id("anthropic", "message", rng),
         "type": "message",
         "role": "assistant",
-        "content": [{"type": "text", "text": text}],
+        "content": text_blocks + tool_blocks,
         "stop_reason": stop_reason,
         "stop_sequence": None,
         "stop_details": None,
@@ -609,32 +734,50 @@ def anthropic_message(
         "usage": {**usage, "output_tokens": 1},
     }
     events = [("message_start", {"type": "message_start", "message": start}, 0)]
-    block = {"type": "text", "text": ""}
-    events.append(
-        (
-            "content_block_start",
-            {"type": "content_block_start", "index": 0, "content_block": block},
-            0,
-        )
-    )
-    events.append(("ping", None, 0))
-    tokens = tokenizer_for("anthropic").tokens(text)
     sizes = profile["timing"]["tokens_per_delta"]
-    i = 0
-    while i < len(tokens):
-        size = rng.choice(sizes)
-        piece = "".join(tokens[i : i + size])
-        i += size
-        if piece:
-            delta = {"type": "text_delta", "text": piece}
+
+    def block_events(index: int, block: dict[str, Any], field: str, kind: str, body: str) -> None:
+        """One content block: its start, `kind` deltas carrying `body` in token groups, stop."""
+        events.append(
+            (
+                "content_block_start",
+                {"type": "content_block_start", "index": index, "content_block": block},
+                0,
+            )
+        )
+        if index == 0:
+            events.append(("ping", None, 0))
+        if kind == "input_json_delta":  # the API opens a tool's input with an empty piece
+            delta = {"type": kind, field: ""}
             events.append(
                 (
                     "content_block_delta",
-                    {"type": "content_block_delta", "index": 0, "delta": delta},
-                    size,
+                    {"type": "content_block_delta", "index": index, "delta": delta},
+                    0,
                 )
             )
-    events.append(("content_block_stop", {"type": "content_block_stop", "index": 0}, 0))
+        tokens = tokenizer_for("anthropic").tokens(body)
+        i = 0
+        while i < len(tokens):
+            size = rng.choice(sizes)
+            piece = "".join(tokens[i : i + size])
+            i += size
+            if piece:
+                delta = {"type": kind, field: piece}
+                events.append(
+                    (
+                        "content_block_delta",
+                        {"type": "content_block_delta", "index": index, "delta": delta},
+                        size,
+                    )
+                )
+        events.append(("content_block_stop", {"type": "content_block_stop", "index": index}, 0))
+
+    if text is not None:
+        block_events(0, {"type": "text", "text": ""}, "text", "text_delta", text)
+    for n, tool in enumerate(tool_blocks, start=len(text_blocks)):
+        block = {**tool, "input": {}}
+        block_events(n, block, "partial_json", "input_json_delta", _compact(tool["input"]))
     end_usage = {
         "input_tokens": input_tokens,
         "cache_creation_input_tokens": 0,
@@ -704,8 +847,17 @@ def hf_chat(
     """novita through the router (see the profile): OpenAI-like, with its own conventions."""
     profile = _profile("huggingface")
     tokenizer = tokenizer_for("huggingface")
-    text, completion, cut = _generate("huggingface", _answers(spec)[0], _limit(body, "max_tokens"))
-    why = "length" if cut else spec.get("finish_reason", "stop")
+    calls = _tool_calls(spec)
+    if calls and body.get("stream"):
+        raise SpecError("Hugging Face 스트림의 도구 호출은 아직 빌더가 지원하지 않습니다.")
+    if calls and "answer" not in spec:
+        text, completion, cut = None, _generate("huggingface", "", None)[1], False
+    else:
+        text, completion, cut = _generate(
+            "huggingface", _answers(spec)[0], _limit(body, "max_tokens")
+        )
+    completion += _tool_output_tokens("huggingface", calls)
+    why = "length" if cut else spec.get("finish_reason", "tool_calls" if calls else "stop")
     prompt = hf_prompt_tokens(body)
     usage = {
         "prompt_tokens": prompt,
@@ -721,7 +873,16 @@ def hf_chat(
         "model": spec.get("response_model") or _hf_model(request, body),
     }
     if not body.get("stream"):
-        message = {"role": "assistant", "content": text}
+        message: dict[str, Any] = {"role": "assistant", "content": text}
+        if calls:
+            message["tool_calls"] = [
+                {
+                    "id": new_id("huggingface", "tool_call", rng),
+                    "type": "function",
+                    "function": {"name": call["name"], "arguments": _arguments(call)},
+                }
+                for call in calls
+            ]
         choice = {"index": 0, "message": message, "finish_reason": why}
         return (
             {**head, "choices": [choice], "usage": usage, "system_fingerprint": ""},
