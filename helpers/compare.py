@@ -28,7 +28,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from . import catalog, session
+from . import catalog, explain, session
 from .providers import PROVIDERS
 from .session import MODE_LABELS
 
@@ -404,30 +404,8 @@ _SERVER_DETAIL_CHARS = 160
 
 
 def _server_detail(exc: BaseException) -> str:
-    """The API's own reason for refusing a request, on one line ("" when it gave none).
-
-    anthropic keeps it as ``api_message``, openai as ``body["message"]`` (the "error" object);
-    huggingface_hub only has the response (``{"error": {"message": ...}}`` or ``{"error": ...}``).
-    """
-    message: Any = getattr(exc, "api_message", None)
-    body = getattr(exc, "body", None)
-    if not message and isinstance(body, Mapping):
-        message = body.get("message")
-    if not message:
-        response = getattr(exc, "response", None)
-        try:
-            data = response.json() if response is not None else None
-        except Exception:  # noqa: BLE001 - no JSON body: nothing to quote
-            data = None
-        if isinstance(data, Mapping):
-            inner = data.get("error", data)
-            message = inner.get("message") if isinstance(inner, Mapping) else inner
-    if not isinstance(message, str):
-        return ""
-    line = " ".join(message.split())
-    if len(line) > _SERVER_DETAIL_CHARS:
-        line = line[: _SERVER_DETAIL_CHARS - 1] + "…"
-    return line
+    """The API's own reason for refusing a request, on one line ("" when it gave none)."""
+    return explain.one_line(explain.api_reason(exc), _SERVER_DETAIL_CHARS)
 
 
 def describe_error(exc: BaseException) -> str:

@@ -305,7 +305,12 @@ def _causes(error: BaseException) -> list[BaseException]:
     return chain
 
 
-def _server_message(error: BaseException) -> str:
+def api_reason(error: BaseException) -> str:
+    """The API's own reason for a failed request, or "" when the response gave none.
+
+    anthropic keeps it as ``api_message``, openai as ``body["message"]`` (the "error" object);
+    huggingface_hub only has the response (``{"error": {"message": ...}}`` or ``{"error": ...}``).
+    """
     message = getattr(error, "api_message", None)  # anthropic
     if not message:
         body = getattr(error, "body", None)  # openai keeps the "error" object as body
@@ -322,13 +327,17 @@ def _server_message(error: BaseException) -> str:
         if isinstance(data, dict):
             inner = data.get("error", data)
             message = inner.get("message") if isinstance(inner, dict) else inner
-    if not message:
-        message = str(error)
-    message = str(message).replace(_INJECTED_SUFFIX, "").strip()
-    return message
+    if not isinstance(message, str):
+        return ""
+    return message.replace(_INJECTED_SUFFIX, "").strip()
 
 
-def _short(text: str, limit: int = 240) -> str:
+def _server_message(error: BaseException) -> str:
+    return api_reason(error) or str(error).replace(_INJECTED_SUFFIX, "").strip()
+
+
+def one_line(text: str, limit: int = 240) -> str:
+    """``text`` on one line, cut to ``limit`` characters with an ellipsis."""
     text = re.sub(r"\s+", " ", text).strip()
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -422,7 +431,7 @@ def explain(error: BaseException) -> Explanation:
         sdk=_sdk_note(provider) if retry else "",
     )
     if kind in ("unknown", "replay_setup"):
-        what = f"{what} {type(error).__name__}: {_short(str(error), 160)}"
+        what = f"{what} {type(error).__name__}: {one_line(str(error), 160)}"
     if kind == "connection":
         if {type(e).__name__ for e in _causes(error)} & set(_CONNECT_ERRORS):
             what = _CONNECT_FAILED
@@ -430,13 +439,13 @@ def explain(error: BaseException) -> Explanation:
             fix += _OFFLINE  # for a call to the replay server itself the hint is moot
     detail = ""
     if status is not None or kind in ("bad_request", "not_found"):
-        detail = _short(_server_message(error))
+        detail = one_line(_server_message(error))
         if kind == "replay_miss":
             # The server's own report (nearest recording, a diff) is the useful part: keep lines.
             lines = _server_message(error).splitlines()[1:14]
             detail = "\n    " + "\n    ".join(line.rstrip() for line in lines)
     elif kind == "no_provider":
-        detail = _short(str(error))
+        detail = one_line(str(error))
     headers = headers_of(error)
     return Explanation(
         kind=kind,

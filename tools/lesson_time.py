@@ -97,20 +97,20 @@ def _tags(cell) -> list[str]:
     return list(cell.get("metadata", {}).get("tags", []) or [])
 
 
+def _source(cell) -> str:
+    return cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+
+
 def estimate(nb) -> Estimate:
     """Estimate one notebook (an ``nbformat`` node or the same shape as plain dicts)."""
     reading = code = labs = optional = 0.0
     cells = labs_seen = 0
-    in_optional = False
-    for cell in nb["cells"]:
+    skippable = set(optional_cells(nb))
+    for i, cell in enumerate(nb["cells"]):
         if any(tag in _tags(cell) for tag in STAMP_TAGS):
             continue
-        source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
         if cell["cell_type"] == "markdown":
-            source = without_time_section(source)
-            headings = _H2.findall(source)
-            if headings:
-                in_optional = bool(_OPTIONAL.search(headings[-1]))
+            source = without_time_section(_source(cell))
             minutes = prose_length(source) / CHARS_PER_MINUTE
             found = len(_LAB.findall(source))
             labs_seen += found
@@ -119,11 +119,11 @@ def estimate(nb) -> Estimate:
             minutes += found * MINUTES_PER_LAB
         elif cell["cell_type"] == "code":
             cells += 1
-            minutes = MINUTES_PER_CELL + code_lines(source) / LINES_PER_MINUTE
+            minutes = MINUTES_PER_CELL + code_lines(_source(cell)) / LINES_PER_MINUTE
             code += minutes
         else:
             continue
-        if in_optional:
+        if i in skippable:
             optional += minutes
     return Estimate(reading, code, labs, cells, labs_seen, optional)
 
@@ -132,9 +132,8 @@ def optional_cells(nb) -> list[int]:
     """Indices of the cells inside sections whose ``##`` heading ends in ``(선택)``."""
     found, in_optional = [], False
     for i, cell in enumerate(nb["cells"]):
-        source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
         if cell["cell_type"] == "markdown":
-            headings = _H2.findall(without_time_section(source))
+            headings = _H2.findall(without_time_section(_source(cell)))
             if headings:
                 in_optional = bool(_OPTIONAL.search(headings[-1]))
         if in_optional:
