@@ -11,7 +11,8 @@ differ: how tools are declared, where the model's tool calls live, and how resul
 
 Nothing a tool or the model does raises out of the loop: bad JSON, arguments that fail validation,
 an unknown tool name and a tool that raises are all answered to the model as error results, so
-it can correct itself. A turn limit stops a model that keeps calling tools.
+it can correct itself. A turn limit stops a model that keeps calling tools, and a reply cut by the
+token limit stops the loop instead of being taken for an answer.
 """
 
 from __future__ import annotations
@@ -174,7 +175,8 @@ class HuggingFaceAdapter(OpenAIAdapter):
 
     def assistant_message(self, response: Any, reply: Reply) -> dict[str, Any]:
         message = super().assistant_message(response, reply)
-        # Typed as str, but some router backends send a dict; the wire wants a string back.
+        # Typed as str (ChatCompletionOutputFunctionDefinition.arguments), but TGI backends send an
+        # object (huggingface/text-generation-inference#2136); the wire wants a string back.
         for c in message.get("tool_calls", []):
             if not isinstance(c["function"]["arguments"], str):
                 c["function"]["arguments"] = json.dumps(
@@ -223,6 +225,10 @@ class AnthropicAdapter:
         return [{"role": "user", "content": blocks}]
 
 
+# finish_reason "length" (Chat Completions, Hugging Face) / stop_reason "max_tokens" (Messages):
+# the text is unfinished and any tool call in it may carry truncated JSON arguments.
+CUT_REASONS = ("length", "max_tokens")
+
 ADAPTERS: dict[str, Any] = {
     a.name: a for a in (OpenAIAdapter(), AnthropicAdapter(), HuggingFaceAdapter())
 }
@@ -251,6 +257,20 @@ class Transcript:
     def finished(self) -> bool:
         return self.stop_reason == "final"
 
+    def _reason(self) -> str:
+        if self.finished:
+            return "모델이 최종 답을 냈습니다."
+        if self.stop_reason == "cut":
+            finish = self.turns[-1].finish if self.turns else ""
+            return (
+                f"답이 토큰 한도에서 잘렸습니다(종료 사유: {finish}). 도구 호출이 있었다면 실행하지 "
+                "않았습니다. 출력 한도(`max_tokens`, OpenAI는 `max_completion_tokens`)를 늘려 다시 물어보세요."
+            )
+        return (
+            f"턴 한도({len(self.turns)}턴)에 도달해 멈췄습니다. 모델이 아직 도구를 요청하고 "
+            "있었습니다."
+        )
+
     def __str__(self) -> str:
         lines = [f"[{self.provider}] 에이전트 실행 기록 — {len(self.turns)}턴"]
         for turn in self.turns:
@@ -261,14 +281,10 @@ class Transcript:
                 args = r.arguments if r.arguments is not None else r.call.raw_arguments
                 mark = "⚠ " if r.is_error else ""
                 lines.append(f"    도구 {r.call.name}({args}) → {mark}{r.result}")
-        reason = (
-            "모델이 최종 답을 냈습니다."
-            if self.finished
-            else f"턴 한도({len(self.turns)}턴)에 도달해 멈췄습니다. 모델이 아직 도구를 요청하고 있었습니다."
-        )
-        lines.append(f"  멈춘 이유: {reason}")
+        lines.append(f"  멈춘 이유: {self._reason()}")
         if self.final_text:
-            lines.append(f"  최종 답: {self.final_text}")
+            label = "잘린 답" if self.stop_reason == "cut" else "최종 답"
+            lines.append(f"  {label}: {self.final_text}")
         return "\n".join(lines)
 
 
@@ -284,7 +300,8 @@ def run_agent(
 ) -> Transcript:
     """Ask, run the tools the model calls, send results back, until it answers or turns run out.
 
-    One turn is one model call. `create_kwargs` (model, max_tokens, tool_choice …) go to the
+    One turn is one model call. `stop_reason` ends as "final", "max_turns" or "cut" (the reply
+    hit the token limit: it is not an answer, and its tool calls are not run). `create_kwargs` (model, max_tokens, tool_choice …) go to the
     provider's create call unchanged.
     """
     if provider not in ADAPTERS:
@@ -304,6 +321,9 @@ def run_agent(
         reply = adapter.parse(response)
         turn = Turn(number, reply.text, reply.finish)
         transcript.turns.append(turn)
+        if reply.finish in CUT_REASONS:
+            transcript.stop_reason, transcript.final_text = "cut", reply.text
+            return transcript
         if not reply.calls:
             transcript.stop_reason, transcript.final_text = "final", reply.text
             return transcript

@@ -45,6 +45,11 @@ __all__ = [
     "snapshots",
     "sdk_deprecations",
     "warn_if_deprecated",
+    "PRICE_KINDS",
+    "price",
+    "price_rules",
+    "price_source",
+    "usage_cost",
 ]
 
 PROVIDERS = ("openai", "anthropic", "huggingface")
@@ -727,3 +732,222 @@ def billing_table(provider: str, plans: tuple[str, ...] = ("free", "pro", "team_
     frame = pd.DataFrame(rows).set_index("계정")
     frame.attrs["source_line"] = f"출처: {facts['source']} (확인한 날: {facts['checked']})"
     return frame
+
+
+def features(provider: str) -> dict[str, Any]:
+    """What a provider's docs say about structured output and tool calling, with sources."""
+    facts = _raw_catalog().get("features", {}).get(provider)
+    if facts is None:
+        raise KeyError(f"models.json에 {provider}의 기능 정보(features)가 없습니다")
+    return json.loads(json.dumps(facts))
+
+
+_FEATURE_LABELS = {
+    "structured_output": "구조화된 출력(response_format)",
+    "function_calling": "도구 호출(tools)",
+    "strict": "strict 모드",
+    "named_tool_choice": "이름으로 도구 강제(tool_choice)",
+    "streaming_tool_calls": "도구 호출 스트리밍",
+}
+
+
+def features_table(provider: str):
+    """The provider's documented feature statements as a DataFrame, one row per feature.
+
+    ``attrs["source_line"]`` names the live compatibility table and the day the pages were
+    checked, so a lesson prints it under the table. Statements stay in English, as quoted.
+    """
+    import pandas as pd
+
+    facts = features(provider)
+    rows = [
+        {
+            "기능": _FEATURE_LABELS.get(fact["feature"], fact["feature"]),
+            "안내서 예시 공급자": fact["provider_in_guide"] or "—",
+            "문서의 말": fact["statement"],
+        }
+        for fact in facts["facts"]
+    ]
+    frame = pd.DataFrame(rows).set_index("기능")
+    pages = ", ".join(dict.fromkeys(fact["source"] for fact in facts["facts"]))
+    frame.attrs["source_line"] = (
+        f"출처: {pages} (확인한 날: {facts['checked']}). 공급자별 지원 표: {facts['live_table']}"
+    )
+    return frame
+
+
+def lesson_clock() -> _dt.date:
+    """The fixed 'today' lesson 08's tools use, so replayed tool conversations always match."""
+    clock = _raw_catalog().get("lesson_clock")
+    if not clock or not isinstance(clock.get("day"), str):
+        raise KeyError("models.json에 lesson_clock.day(고정된 오늘 날짜)가 없습니다")
+    return _dt.date.fromisoformat(clock["day"])
+
+
+# --------------------------------------------------------------------------------------------
+# Cache and batch prices
+# --------------------------------------------------------------------------------------------
+
+PRICE_KINDS = {
+    "input": "입력",
+    "output": "출력",
+    "cached_input": "캐시된 입력(OpenAI)",
+    "cache_write_5m": "캐시 쓰기 5분(Anthropic)",
+    "cache_write_1h": "캐시 쓰기 1시간(Anthropic)",
+    "cache_read": "캐시 읽기(Anthropic)",
+    "batch_input": "배치 입력",
+    "batch_output": "배치 출력",
+}
+
+
+def _check_kind(kind: Any) -> str:
+    if kind not in PRICE_KINDS:
+        raise ValueError(f"가격 종류 {kind!r}를 모릅니다. 쓸 수 있는 것: {', '.join(PRICE_KINDS)}")
+    return kind
+
+
+def price(model_id: str, kind: str = "input") -> float | None:
+    """USD per 1M tokens of one kind for ``model_id`` (see :data:`PRICE_KINDS`), from models.json.
+
+    ``None`` when the catalog has no number: an unknown model (with a Korean
+    :class:`UnknownModelWarning`), a price the provider does not publish (``null`` in
+    models.json, its ``price_note`` says why), or a kind the provider does not sell (OpenAI has no
+    cache writes; Anthropic calls its cache hits ``cache_read``). A dated snapshot costs what its
+    catalog entry costs (:func:`resolve`).
+    """
+    _check_kind(kind)
+    catalog_id = resolve(model_id)
+    if catalog_id is None:
+        warnings.warn(
+            f"'{model_id}'은(는) models.json에 없어 가격을 알 수 없습니다(None). "
+            f"알려진 모델: {', '.join(known_models())}",
+            UnknownModelWarning,
+            stacklevel=2,
+        )
+        return None
+    return (_raw_catalog()["models"][catalog_id].get("price_usd_per_1m") or {}).get(kind)
+
+
+def price_source(model_id: str, kind: str) -> dict[str, Any] | None:
+    """The ``sources`` entry that vouches for one price of ``model_id`` (url, page_date, fields),
+    with the day the prices were checked; ``None`` for an unknown model or an unsourced price."""
+    _check_kind(kind)
+    catalog_id = resolve(model_id)
+    if catalog_id is None:
+        return None
+    row = _raw_catalog()["models"][catalog_id]
+    wanted = {f"price_usd_per_1m.{kind}"} | (
+        {"price_usd_per_1m"} if kind in ("input", "output") else set()
+    )
+    for source in row.get("sources", ()):
+        if wanted & set(source.get("fields", ())):
+            checked = row.get("prices_checked") if kind not in ("input", "output") else None
+            return {**source, "checked": checked or row.get("checked")}
+    return None
+
+
+def price_rules(provider: str) -> dict[str, Any]:
+    """How one provider's cache and batch prices relate to its standard prices (multipliers,
+    quotes, sources and the day checked), from models.json ``price_rules``."""
+    rules = _raw_catalog().get("price_rules", {}).get(provider)
+    if rules is None:
+        raise KeyError(f"models.json에 {provider}의 가격 규칙(price_rules)이 없습니다")
+    return json.loads(json.dumps(rules))
+
+
+def _usage_field(usage: Any, name: str) -> Any:
+    if isinstance(usage, dict):
+        return usage.get(name)
+    return getattr(usage, name, None)
+
+
+def _usage_count(usage: Any, *path: str) -> int:
+    value: Any = usage
+    for name in path:
+        value = _usage_field(value, name) if value is not None else None
+    return 0 if value is None else _check_tokens(".".join(path), value)
+
+
+def usage_cost(model_id: str, usage: Any, *, batch: bool = False) -> float | None:
+    """Estimated USD cost of one response's ``usage`` (a dict or the SDK's usage object), with
+    its cache counts priced by the catalog.
+
+    - OpenAI (``prompt_tokens``/``completion_tokens``): ``prompt_tokens`` already includes the
+      ``prompt_tokens_details.cached_tokens``, which cost ``cached_input`` instead of ``input``.
+    - Anthropic (``input_tokens``/``output_tokens``): ``input_tokens`` excludes the cache, so
+      ``cache_read_input_tokens`` (at ``cache_read``) and ``cache_creation_input_tokens`` (at
+      ``cache_write_5m``/``cache_write_1h`` by ``cache_creation``; 5m when the split is absent)
+      are added.
+
+    ``batch=True`` prices the call as part of a batch: ``batch_input``/``batch_output`` and the
+    cache prices times the provider's ``price_rules`` batch discount. ``None`` when a price the
+    usage needs is unknown.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UnknownModelWarning)
+        info = model_info(model_id)
+    if not info.known:
+        warnings.warn(
+            f"'{model_id}'은(는) models.json에 없어 비용을 계산할 수 없습니다(None). "
+            f"알려진 모델: {', '.join(known_models())}",
+            UnknownModelWarning,
+            stacklevel=2,
+        )
+        return None
+    discount = 1.0
+    if batch:
+        discount = (
+            _raw_catalog().get("price_rules", {}).get(info.provider, {}).get("batch_discount")
+        )
+        if discount is None:
+            return None
+
+    def cost(kind: str, tokens: int) -> float | None:
+        if tokens == 0:
+            return 0.0
+        if batch and kind in ("input", "output"):
+            value = price(info.id, f"batch_{kind}")
+        else:
+            value = price(info.id, kind)
+            value = None if value is None else value * discount
+        return None if value is None else tokens * value
+
+    if _usage_field(usage, "prompt_tokens") is not None:
+        prompt = _usage_count(usage, "prompt_tokens")
+        cached = _usage_count(usage, "prompt_tokens_details", "cached_tokens")
+        if cached > prompt:
+            raise ValueError(
+                f"cached_tokens({cached})가 prompt_tokens({prompt})보다 큽니다. OpenAI의 "
+                "cached_tokens는 prompt_tokens 안에 들어 있는 수입니다."
+            )
+        parts = [
+            cost("input", prompt - cached),
+            cost("cached_input", cached),
+            cost("output", _usage_count(usage, "completion_tokens")),
+        ]
+    elif _usage_field(usage, "input_tokens") is not None:
+        written = _usage_count(usage, "cache_creation_input_tokens")
+        one_hour = _usage_count(usage, "cache_creation", "ephemeral_1h_input_tokens")
+        five_min = _usage_count(usage, "cache_creation", "ephemeral_5m_input_tokens")
+        if _usage_field(usage, "cache_creation") is None:
+            five_min = written
+        if five_min + one_hour != written:
+            raise ValueError(
+                f"cache_creation의 5분({five_min})과 1시간({one_hour}) 합이 "
+                f"cache_creation_input_tokens({written})와 다릅니다."
+            )
+        parts = [
+            cost("input", _usage_count(usage, "input_tokens")),
+            cost("cache_read", _usage_count(usage, "cache_read_input_tokens")),
+            cost("cache_write_5m", five_min),
+            cost("cache_write_1h", one_hour),
+            cost("output", _usage_count(usage, "output_tokens")),
+        ]
+    else:
+        raise ValueError(
+            "usage에 prompt_tokens(OpenAI)나 input_tokens(Anthropic)가 없습니다. 응답의 "
+            "usage를 그대로 넘기세요."
+        )
+    if any(part is None for part in parts):
+        return None
+    return sum(parts) / 1_000_000

@@ -12,17 +12,19 @@ Clock, sleep and random are fields of the policy so tests drive it with a fake c
 
     policy = RetryPolicy(max_attempts=4, base_delay=0.5)
     answer = policy.call(client.chat.completions.create, model=..., messages=...)
+    answer = await policy.call_async(async_client.chat.completions.create, model=..., ...)
 """
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import functools
 import math
 import random as _random
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -154,6 +156,9 @@ class RetryPolicy:
     clock: Callable[[], float] = field(default=time.monotonic, repr=False, compare=False)
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False, compare=False)
     random: Callable[[], float] = field(default=_random.random, repr=False, compare=False)
+    async_sleep: Callable[[float], Awaitable[Any]] = field(
+        default=asyncio.sleep, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
@@ -166,6 +171,41 @@ class RetryPolicy:
         cap = min(self.max_delay, self.base_delay * 2 ** (retry - 1))
         return self.random() * cap
 
+    def _next_delay(self, error: Exception, attempt: int, start: float) -> float | None:
+        """Seconds to wait before attempt `attempt + 1`, or None to give up (the caller re-raises).
+
+        Giving up leaves a Korean note on `error` saying why.
+        """
+        elapsed = self.clock() - start
+        if not self.retryable(error):
+            _note(
+                error, "helpers.retry: 다시 보내도 같은 결과가 나올 오류라 재시도하지 않았습니다."
+            )
+            return None
+        if attempt >= self.max_attempts:
+            _note(
+                error,
+                f"helpers.retry: {attempt}번 시도했지만 모두 실패해 포기했습니다 "
+                f"({elapsed:.2f}초 경과).",
+            )
+            return None
+        asked = retry_after(error)
+        server_asked = asked is not None and asked > 0
+        delay = asked if server_asked else self.backoff(attempt)
+        if elapsed + delay > self.max_elapsed:
+            _note(
+                error,
+                f"helpers.retry: 다음 대기({delay:.2f}초)가 시간 예산 {self.max_elapsed:g}초를 "
+                f"넘어 {attempt}번째 시도에서 멈췄습니다.",
+            )
+            return None
+        event = RetryEvent(attempt, error, delay, elapsed, server_asked)
+        if self.verbose:
+            print(event.describe())
+        if self.on_retry is not None:
+            self.on_retry(event)
+        return delay
+
     def call(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """`fn(*args, **kwargs)`, retried on transient failures as this policy says."""
         start = self.clock()
@@ -175,36 +215,28 @@ class RetryPolicy:
             try:
                 return fn(*args, **kwargs)
             except Exception as error:
-                elapsed = self.clock() - start
-                if not self.retryable(error):
-                    _note(
-                        error,
-                        "helpers.retry: 다시 보내도 같은 결과가 나올 오류라 재시도하지 않았습니다.",
-                    )
+                delay = self._next_delay(error, attempt, start)
+                if delay is None:
                     raise
-                if attempt >= self.max_attempts:
-                    _note(
-                        error,
-                        f"helpers.retry: {attempt}번 시도했지만 모두 실패해 포기했습니다 "
-                        f"({elapsed:.2f}초 경과).",
-                    )
+            self.sleep(delay)
+
+    async def call_async(self, fn: Callable[..., Awaitable[T]], /, *args: Any, **kwargs: Any) -> T:
+        """`await fn(*args, **kwargs)`, retried like `call`, waiting with `async_sleep`.
+
+        For async clients (`AsyncOpenAI`, `AsyncAnthropic`, `AsyncInferenceClient`): the waits are
+        `await`ed, so other tasks keep running while this one backs off.
+        """
+        start = self.clock()
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return await fn(*args, **kwargs)
+            except Exception as error:
+                delay = self._next_delay(error, attempt, start)
+                if delay is None:
                     raise
-                asked = retry_after(error)
-                server_asked = asked is not None and asked > 0
-                delay = asked if server_asked else self.backoff(attempt)
-                if elapsed + delay > self.max_elapsed:
-                    _note(
-                        error,
-                        f"helpers.retry: 다음 대기({delay:.2f}초)가 시간 예산 {self.max_elapsed:g}초를 "
-                        f"넘어 {attempt}번째 시도에서 멈췄습니다.",
-                    )
-                    raise
-                event = RetryEvent(attempt, error, delay, elapsed, server_asked)
-                if self.verbose:
-                    print(event.describe())
-                if self.on_retry is not None:
-                    self.on_retry(event)
-                self.sleep(delay)
+            await self.async_sleep(delay)
 
     def wrap(self, fn: Callable[..., T]) -> Callable[..., T]:
         """`fn` with this policy around every call (usable as a decorator)."""

@@ -293,3 +293,127 @@ def test_huggingface_dict_arguments_are_sent_back_as_a_string():
 def test_empty_argument_string_means_no_arguments(provider):
     _, client = drive(provider, [("", [("t1", "today", "")]), ("끝", [])])
     assert sent_results(provider, client) == [("t1", "2024-03-01", False)]
+
+
+def _cut(provider, response):
+    """The same response, stopped by the token limit instead of finishing."""
+    if provider == "anthropic":
+        response.stop_reason = "max_tokens"
+    else:
+        response.choices[0].finish_reason = "length"
+    return response
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.parametrize("calls", [[], [("t1", "calculator", '{"expression": "1+1"}')]])
+def test_a_cut_reply_stops_the_loop_without_running_tools(provider, calls):
+    seen = []
+    tool = Tool("calculator", "", TOOLS[0].args, lambda expression: seen.append(expression))
+    response = _cut(provider, BUILDERS[provider]("서울 인구는 약", calls))
+    client = FakeClient(provider, [response, BUILDERS[provider]("다음 턴", [])])
+    transcript = run_agent(client, provider, prompt="q", tools=[tool], model="m")
+    assert len(client.requests) == 1 and seen == []
+    assert transcript.stop_reason == "cut" and not transcript.finished
+    assert transcript.final_text == "서울 인구는 약"
+    assert "답이 토큰 한도에서 잘렸습니다" in str(transcript)
+    assert "잘린 답: 서울 인구는 약" in str(transcript)
+
+
+# --- the real SDK clients, over an in-memory transport ------------------------------------------
+
+
+def _wire_client(provider, replies):
+    """A real SDK client whose HTTP goes to `replies` (JSON bodies, in order); requests kept."""
+    import httpx2
+
+    bodies = []
+
+    def handler(request):
+        bodies.append(json.loads(request.content))
+        return httpx2.Response(200, json=replies.pop(0))
+
+    transport = httpx2.MockTransport(handler)
+    if provider == "openai":
+        import openai
+
+        client = openai.OpenAI(
+            api_key="test",
+            base_url="http://agent.invalid/v1",
+            max_retries=0,
+            http_client=httpx2.Client(transport=transport),
+        )
+    elif provider == "anthropic":
+        import anthropic
+
+        client = anthropic.Anthropic(
+            api_key="test",
+            base_url="http://agent.invalid",
+            max_retries=0,
+            http_client=httpx2.Client(transport=transport),
+        )
+    else:
+        from huggingface_hub import InferenceClient, set_client_factory
+
+        set_client_factory(lambda: httpx2.Client(transport=transport))
+        client = InferenceClient(base_url="http://agent.invalid/v1", api_key="test")
+    return client, bodies
+
+
+@pytest.fixture
+def restore_hf_session():
+    from huggingface_hub import set_client_factory
+    from huggingface_hub.utils._http import default_client_factory
+
+    yield
+    set_client_factory(default_client_factory)
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_real_sdk_clients_carry_the_round_trip(provider, restore_hf_session):
+    calls = [("a", "today", "{}"), ("b", "lookup_population", '{"city": "부산"}')]
+    first = BUILDERS[provider]("확인하겠습니다.", calls)
+    replies = [
+        _json_body(first),
+        _json_body(BUILDERS[provider]("부산은 약 335만 명입니다.", [])),
+    ]
+    client, bodies = _wire_client(provider, replies)
+    transcript = run_agent(client, provider, prompt="질문", tools=TOOLS, model="m")
+    assert transcript.finished and transcript.final_text == "부산은 약 335만 명입니다."
+    assert len(bodies) == 2
+    sent = bodies[1]["messages"]
+    if provider == "anthropic":
+        assistant, results = sent[-2], sent[-1]
+        # Every block as the API returned it, and no `null` fields the response model added.
+        assert [b["type"] for b in assistant["content"]] == ["text", "tool_use", "tool_use"]
+        assert all(None not in b.values() for b in assistant["content"])
+        assert [(b["type"], b["tool_use_id"]) for b in results["content"]] == [
+            ("tool_result", "a"),
+            ("tool_result", "b"),
+        ]
+    else:
+        assistant = sent[-3]
+        assert [c["id"] for c in assistant["tool_calls"]] == ["a", "b"]
+        assert all(isinstance(c["function"]["arguments"], str) for c in assistant["tool_calls"])
+        assert [(m["role"], m["tool_call_id"]) for m in sent[-2:]] == [("tool", "a"), ("tool", "b")]
+    assert bodies[1]["tools"] == bodies[0]["tools"]
+
+
+def _json_body(response):
+    if hasattr(response, "model_dump"):
+        return response.model_dump(mode="json", exclude_none=True)
+    import dataclasses
+
+    return json.loads(json.dumps(dataclasses.asdict(response), default=str))
+
+
+def test_tgi_object_arguments_over_the_real_hf_client(restore_hf_session):
+    # TGI answers `"arguments": {...}` (huggingface/text-generation-inference#2136); the
+    # InferenceClient passes the object through, and the loop sends a string back.
+    first = _json_body(hf_response("", [("t1", "calculator", "{}")]))
+    first["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"] = {"expression": "6*7"}
+    client, bodies = _wire_client("huggingface", [first, _json_body(hf_response("42", []))])
+    transcript = run_agent(client, "huggingface", prompt="q", tools=TOOLS, model="m")
+    assert transcript.final_text == "42" and transcript.turns[0].calls[0].result == "42"
+    sent = bodies[1]["messages"]
+    assert sent[-2]["tool_calls"][0]["function"]["arguments"] == '{"expression": "6*7"}'
+    assert sent[-1] == {"role": "tool", "tool_call_id": "t1", "content": "42"}

@@ -111,6 +111,29 @@ def test_the_longest_earlier_prefix_wins():
     assert openai_cached_tokens(body, [long]) > openai_cached_tokens(body, [short])
 
 
+def test_tools_and_the_output_schema_are_part_of_the_cached_prefix():
+    tool = {
+        "type": "function",
+        "function": {"name": "lookup", "parameters": {"type": "object", "properties": {}}},
+    }
+    schema = {"type": "json_schema", "json_schema": {"name": "A", "schema": {"type": "object"}}}
+    earlier = chat(history(8), tools=[tool], response_format=schema)
+    longer = history(8) + [{"role": "user", "content": "다음"}]
+    same = openai_cached_tokens(
+        chat(longer, tools=[tool], response_format=schema)["body"], [earlier]
+    )
+    assert same >= RULE["minimum"]
+    other_tool = {**tool, "function": {**tool["function"], "name": "search"}}
+    assert (
+        openai_cached_tokens(
+            chat(longer, tools=[other_tool], response_format=schema)["body"], [earlier]
+        )
+        == 0
+    )
+    assert openai_cached_tokens(chat(longer, tools=[tool])["body"], [earlier]) == 0
+    assert openai_cached_tokens(chat(longer)["body"], [earlier]) == 0
+
+
 # --- every committed fixture, counted independently ------------------------------------------
 
 
@@ -124,7 +147,9 @@ def _expected(messages: list[dict], model: str, earlier: list[dict]) -> int:
             continue
         if not entry["request"]["path"].endswith("/chat/completions"):
             continue
-        before = [{"role": m["role"], "content": m["content"]} for m in body.get("messages", [])]
+        before = [
+            {"role": m["role"], "content": m.get("content")} for m in body.get("messages", [])
+        ]
         if before and messages[: len(before)] == before:
             # count_messages uses the Cookbook's +3 priming; gpt-5.x fixtures count one fewer
             # (see test_wire_profiles), and neither priming is part of the shared prefix
@@ -165,7 +190,7 @@ def test_committed_fixture_reports_the_cached_prefix(entry, earlier, target):
     cached = usage["prompt_tokens_details"]["cached_tokens"]
     assert cached == 0 or (cached >= RULE["minimum"] and cached % RULE["increment"] == 0)
     assert cached <= usage["prompt_tokens"]
-    messages = [{"role": m["role"], "content": m["content"]} for m in body["messages"]]
+    messages = [{"role": m["role"], "content": m.get("content")} for m in body["messages"]]
     assert cached >= _expected(messages, body["model"], earlier)
 
 
@@ -175,3 +200,41 @@ def test_lesson_02_shows_a_cache_hit_where_the_conversation_extends_a_long_reque
     assert usage["10-turn7-evaluation"]["prompt_tokens_details"]["cached_tokens"] == 0
     assert usage["11-turn8-deploy"]["prompt_tokens_details"]["cached_tokens"] == 1024
     assert usage["13-probe-full"]["prompt_tokens_details"]["cached_tokens"] == 1152
+
+
+def test_prompt_tokens_include_the_cached_tokens():
+    # OpenAI: cached_tokens are "Cached tokens present in the prompt" (SDK CompletionUsage), so a
+    # hit leaves prompt_tokens and total_tokens as they were; Anthropic's input_tokens exclude
+    # cache reads instead (test_builder_anthropic_cache)
+    assert "present in the prompt" in RULE["usage"]["sdk"]
+    earlier = chat(history(8) + [{"role": "user", "content": "다음 질문"}])
+    later_messages = earlier["body"]["messages"] + [
+        {"role": "assistant", "content": "답"},
+        {"role": "user", "content": "또 다른 질문"},
+    ]
+    cold = build_exchange(chat(later_messages), {"answer": "네"}).response_body["usage"]
+    warm = build_exchange(chat(later_messages), {"answer": "네"}, earlier=[earlier])
+    usage = warm.response_body["usage"]
+    assert (
+        cached_of(warm) >= RULE["minimum"] and cold["prompt_tokens_details"]["cached_tokens"] == 0
+    )
+    assert (
+        usage["prompt_tokens"]
+        == cold["prompt_tokens"]
+        == openai_prompt_tokens(chat(later_messages)["body"])
+    )
+    assert usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"]
+    assert usage["prompt_tokens"] > cached_of(warm)
+
+
+def test_a_later_turn_of_a_conversation_reports_a_cache_hit_through_the_sdk():
+    from openai.types.chat import ChatCompletion
+
+    earlier = chat(history(8) + [{"role": "user", "content": "다음 질문"}])
+    later = chat(earlier["body"]["messages"] + [{"role": "assistant", "content": "답"}])
+    parsed = ChatCompletion.model_validate(
+        build_exchange(later, {"answer": "네"}, earlier=[{"request": earlier}]).response_body
+    )
+    details = parsed.usage.prompt_tokens_details
+    assert details is not None and details.cached_tokens >= RULE["minimum"]
+    assert details.cached_tokens % RULE["increment"] == 0

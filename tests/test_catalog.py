@@ -487,3 +487,193 @@ def test_billing_table_reads_the_data_file(monkeypatch):
     monkeypatch.setattr(catalog, "_raw_catalog", lambda: raw)
     moved = catalog.billing_table("huggingface", plans=("pro",))
     assert moved.loc["PRO"].tolist() == ["$9.50", "never"]  # unknown wording stays as written
+
+
+def test_hf_feature_statements_are_quoted_sourced_and_dated():
+    facts = catalog.features("huggingface")
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", facts["checked"])
+    assert facts["live_table"].startswith("https://huggingface.co/")
+    kinds = [fact["feature"] for fact in facts["facts"]]
+    assert {"structured_output", "function_calling", "strict"} <= set(kinds)
+    for fact in facts["facts"]:
+        assert fact["source"].startswith("https://huggingface.co/docs/inference-providers/")
+        assert fact["statement"].strip()
+    with pytest.raises(KeyError, match="기능 정보"):
+        catalog.features("nobody")
+
+
+def test_features_table_reads_the_data_file(monkeypatch):
+    table = catalog.features_table("huggingface")
+    assert table.loc["구조화된 출력(response_format)", "안내서 예시 공급자"] == "cerebras"
+    assert table.loc["strict 모드", "안내서 예시 공급자"] == "—"
+    assert "확인한 날" in table.attrs["source_line"]
+    raw = copy.deepcopy(catalog._raw_catalog())
+    raw["features"]["huggingface"]["facts"][0].update(provider_in_guide="groq", feature="new_one")
+    monkeypatch.setattr(catalog, "_raw_catalog", lambda: raw)
+    moved = catalog.features_table("huggingface")
+    assert moved.loc["new_one", "안내서 예시 공급자"] == "groq"  # an unknown feature keeps its id
+
+
+def test_lesson_clock_is_the_data_file_day(monkeypatch):
+    import datetime
+
+    assert isinstance(catalog.lesson_clock(), datetime.date)
+    raw = copy.deepcopy(catalog._raw_catalog())
+    raw["lesson_clock"]["day"] = "2030-01-02"
+    monkeypatch.setattr(catalog, "_raw_catalog", lambda: raw)
+    assert catalog.lesson_clock() == datetime.date(2030, 1, 2)
+    del raw["lesson_clock"]
+    with pytest.raises(KeyError, match="lesson_clock"):
+        catalog.lesson_clock()
+
+
+# --- cache and batch prices (H6) ------------------------------------------------------------------
+
+CACHE_KINDS = {
+    "openai": ("cached_input", "batch_input", "batch_output"),
+    "anthropic": ("cache_write_5m", "cache_write_1h", "cache_read", "batch_input", "batch_output"),
+    "huggingface": ("cached_input", "batch_input", "batch_output"),
+}
+
+
+@pytest.mark.parametrize("model", catalog.known_models())
+def test_every_model_has_sourced_cache_and_batch_prices_or_an_explained_null(model):
+    row = catalog.load_catalog()["models"][model]
+    assert DATE.match(row["prices_checked"])
+    for kind in CACHE_KINDS[row["provider"]]:
+        assert kind in row["price_usd_per_1m"], f"{model}: {kind}"
+        value = catalog.price(model, kind)
+        if value is None:
+            assert len(row["price_note"]) > 20, "a null price must be explained in price_note"
+            continue
+        assert isinstance(value, float) and value > 0
+        source = catalog.price_source(model, kind)
+        assert source is not None and source["url"].startswith("https://"), (model, kind)
+        assert source["page_date"] and DATE.match(source["checked"])
+
+
+def _multiplier(model, kind):
+    rules = catalog.price_rules("anthropic")
+    return rules.get("exceptions", {}).get(model, {}).get(kind, rules[kind])
+
+
+@pytest.mark.parametrize("model", catalog.known_models("anthropic"))
+def test_anthropic_cache_and_batch_prices_follow_the_documented_multipliers(model):
+    base, out = catalog.price(model, "input"), catalog.price(model, "output")
+    if base is None:
+        pytest.skip("no standard price, so no derived ones (see price_note)")
+    for kind in ("cache_write_5m", "cache_write_1h", "cache_read"):
+        assert catalog.price(model, kind) == pytest.approx(base * _multiplier(model, kind))
+    half = catalog.price_rules("anthropic")["batch_discount"]
+    assert catalog.price(model, "batch_input") == pytest.approx(base * half)
+    assert catalog.price(model, "batch_output") == pytest.approx(out * half)
+
+
+@pytest.mark.parametrize("model", catalog.known_models("openai"))
+def test_openai_batch_is_half_price_and_cached_input_is_cheaper(model):
+    half = catalog.price_rules("openai")["batch_discount"]
+    assert half == 0.5
+    assert catalog.price(model, "batch_input") == pytest.approx(
+        catalog.price(model, "input") * half
+    )
+    assert catalog.price(model, "batch_output") == pytest.approx(
+        catalog.price(model, "output") * half
+    )
+    assert 0 < catalog.price(model, "cached_input") < catalog.price(model, "input")
+
+
+def test_the_rules_quote_their_sources():
+    anthropic_rules = catalog.price_rules("anthropic")
+    assert (anthropic_rules["cache_write_5m"], anthropic_rules["cache_write_1h"]) == (1.25, 2.0)
+    assert anthropic_rules["cache_read"] == 0.1 and anthropic_rules["batch_discount"] == 0.5
+    assert "stack with other pricing modifiers such as the Batch API" in anthropic_rules["quote"]
+    assert all(url.startswith("https://platform.claude.com/") for url in anthropic_rules["sources"])
+    assert "50%" in catalog.price_rules("openai")["batch_quote"]
+    with pytest.raises(KeyError, match="price_rules"):
+        catalog.price_rules("nobody")
+
+
+def test_price_kinds_unknown_models_and_snapshots():
+    with pytest.raises(ValueError, match="가격 종류 'cached'를 모릅니다"):
+        catalog.price("gpt-5.4-mini", "cached")
+    with pytest.warns(catalog.UnknownModelWarning, match="models.json에 없어"):
+        assert catalog.price("gpt-unknown", "input") is None
+    assert catalog.price("gpt-5.4-mini-2026-03-17", "cached_input") == catalog.price(
+        "gpt-5.4-mini", "cached_input"
+    )
+    # a kind the provider does not sell has no price
+    assert catalog.price("gpt-5.4-mini", "cache_write_5m") is None
+    assert catalog.price("claude-sonnet-4-6", "cached_input") is None
+
+
+OPENAI_USAGE = {
+    "prompt_tokens": 2006,
+    "completion_tokens": 300,
+    "total_tokens": 2306,
+    "prompt_tokens_details": {"cached_tokens": 1920, "audio_tokens": 0},
+}
+# the shape of turn 2 of the public recording wire_profiles.json cites for Anthropic caching
+ANTHROPIC_USAGE = {
+    "input_tokens": 3,
+    "cache_creation_input_tokens": 409,
+    "cache_read_input_tokens": 1111,
+    "cache_creation": {"ephemeral_5m_input_tokens": 409, "ephemeral_1h_input_tokens": 0},
+    "output_tokens": 33,
+}
+
+
+def test_usage_cost_prices_openai_cached_tokens_inside_prompt_tokens():
+    expected = (86 * 0.75 + 1920 * 0.075 + 300 * 4.5) / 1_000_000
+    assert catalog.usage_cost("gpt-5.4-mini", OPENAI_USAGE) == pytest.approx(expected)
+    batched = (86 * 0.375 + 1920 * 0.0375 + 300 * 2.25) / 1_000_000
+    assert catalog.usage_cost("gpt-5.4-mini", OPENAI_USAGE, batch=True) == pytest.approx(batched)
+    plain = {**OPENAI_USAGE, "prompt_tokens_details": {"cached_tokens": 0}}
+    assert catalog.usage_cost("gpt-5.4-mini", plain) == pytest.approx(
+        catalog.estimate_cost("gpt-5.4-mini", 2006, 300)
+    )
+
+
+def test_usage_cost_adds_anthropic_cache_reads_and_writes_to_input_tokens():
+    expected = (3 * 3.0 + 1111 * 0.3 + 409 * 3.75 + 33 * 15.0) / 1_000_000
+    assert catalog.usage_cost("claude-sonnet-4-6", ANTHROPIC_USAGE) == pytest.approx(expected)
+    batched = (3 * 1.5 + 1111 * 0.15 + 409 * 1.875 + 33 * 7.5) / 1_000_000
+    assert catalog.usage_cost("claude-sonnet-4-6", ANTHROPIC_USAGE, batch=True) == pytest.approx(
+        batched
+    )
+    one_hour = {
+        **ANTHROPIC_USAGE,
+        "cache_creation": {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 409},
+    }
+    assert catalog.usage_cost("claude-sonnet-4-6", one_hour) - expected == pytest.approx(
+        409 * (6.0 - 3.75) / 1_000_000
+    )
+
+
+def test_usage_cost_reads_the_sdk_usage_objects():
+    from anthropic.types import Usage
+    from openai.types import CompletionUsage
+
+    assert catalog.usage_cost(
+        "gpt-5.4-mini", CompletionUsage.model_validate(OPENAI_USAGE)
+    ) == pytest.approx(catalog.usage_cost("gpt-5.4-mini", OPENAI_USAGE))
+    assert catalog.usage_cost(
+        "claude-sonnet-4-6", Usage.model_validate(ANTHROPIC_USAGE)
+    ) == pytest.approx(catalog.usage_cost("claude-sonnet-4-6", ANTHROPIC_USAGE))
+
+
+def test_usage_cost_explains_bad_usage_in_korean_and_unknown_prices_are_none():
+    with pytest.raises(ValueError, match="prompt_tokens 안에 들어 있는"):
+        catalog.usage_cost(
+            "gpt-5.4-mini", {**OPENAI_USAGE, "prompt_tokens_details": {"cached_tokens": 3000}}
+        )
+    broken = {**ANTHROPIC_USAGE, "cache_creation_input_tokens": 500}
+    with pytest.raises(ValueError, match="합이"):
+        catalog.usage_cost("claude-sonnet-4-6", broken)
+    with pytest.raises(ValueError, match="usage에 prompt_tokens"):
+        catalog.usage_cost("gpt-5.4-mini", {"tokens": 3})
+    with pytest.raises(TypeError, match="정수"):
+        catalog.usage_cost("gpt-5.4-mini", {**OPENAI_USAGE, "completion_tokens": "300"})
+    hf = catalog.default_model("huggingface")
+    assert catalog.usage_cost(hf, {"prompt_tokens": 10, "completion_tokens": 5}) is None
+    with pytest.warns(catalog.UnknownModelWarning):
+        assert catalog.usage_cost("gpt-unknown", OPENAI_USAGE) is None

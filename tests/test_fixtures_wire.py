@@ -21,6 +21,7 @@ from helpers.providers import PROVIDERS
 from helpers.replay import hf_client_factory
 from helpers.replay.server import ReplayServer
 from helpers.replay.store import FixtureStore, default_dirs
+from helpers.replay.validate import structured_problems
 from tools import fixtures as fixture_tool
 
 PACKAGED = FixtureStore([default_dirs()[0]])
@@ -126,6 +127,52 @@ def test_fixture_parses_into_sdk_types(server, exchange):
     assert result, "the SDK returned something"
     if exchange.is_stream:
         assert len(result) >= 3, "a stream has several events"
+
+
+def _strict_problems(exchange) -> list[str]:
+    return structured_problems(
+        exchange.provider,
+        exchange.path,
+        exchange.body,
+        exchange.status,
+        exchange.response_body,
+        exchange.events,
+    )
+
+
+def test_every_fixture_keeps_what_a_strict_schema_guarantees():
+    found = {ex.source.stem: _strict_problems(ex) for ex in PACKAGED.exchanges}
+    assert {name: lines for name, lines in found.items() if lines} == {}
+
+
+def test_strict_schema_check_catches_a_hand_edited_fixture(tmp_path):
+    from helpers.replay.builder import build_exchange
+    from helpers.replay.fixture import dump_file, load_file
+
+    schema = {
+        "type": "object",
+        "properties": {"city": {"type": "string"}},
+        "required": ["city"],
+        "additionalProperties": False,
+    }
+    body = {
+        "model": "gpt-5.4",
+        "messages": [{"role": "user", "content": "서울을 JSON으로"}],
+        "response_format": {
+            "type": "json_schema",
+            "json_schema": {"name": "City", "schema": schema, "strict": True},
+        },
+    }
+    request = {"method": "POST", "host": "api.openai.com", "path": "/v1/chat/completions"}
+    request.update(query="", body=body)
+    target = tmp_path / "08_x" / "city.json"
+    dump_file(build_exchange(request, {"answer": '{"city":"서울"}'}), target)
+    assert _strict_problems(load_file(target)) == []
+    target.write_text(
+        target.read_text(encoding="utf-8").replace('\\"city\\"', '\\"town\\"'),
+        encoding="utf-8",
+    )
+    assert _strict_problems(load_file(target)), "the edited answer breaks the schema"
 
 
 def test_no_fixture_failed_to_load():

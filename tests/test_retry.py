@@ -3,6 +3,7 @@ up; and the policy against every replay fault kind through all three real SDKs."
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import time
 
@@ -279,3 +280,93 @@ def test_policy_against_every_injected_fault(fault_lab, kind, provider):
             retrying.call(calls[provider], stream)
         assert status_of(caught.value) in (402, 403)
         assert len(server.requests_for(provider)) - before == 1 and clock.sleeps == []
+
+
+# --- call_async: the same policy for async clients -----------------------------------------------
+
+
+class AsyncFakeClock(FakeClock):
+    async def async_sleep(self, seconds: float) -> None:
+        self.sleep(seconds)
+
+
+def async_policy(clock: AsyncFakeClock, **options) -> RetryPolicy:
+    return RetryPolicy(
+        clock=clock.time,
+        sleep=no_blocking_sleep,
+        async_sleep=clock.async_sleep,
+        random=lambda: 1.0,
+        **options,
+    )
+
+
+def no_blocking_sleep(seconds: float) -> None:
+    raise AssertionError("call_async must wait with async_sleep, never time.sleep")
+
+
+def test_call_async_waits_like_call_without_blocking():
+    errors = [busy(500), busy(503), busy(429, retry_after="2")]
+    sync_clock = FakeClock()
+    assert policy(sync_clock, base_delay=0.5).call(Script(*errors)) == "답"
+
+    clock = AsyncFakeClock()
+    fn = Script(*errors)
+
+    async def answer() -> str:
+        return fn()
+
+    assert asyncio.run(async_policy(clock, base_delay=0.5).call_async(answer)) == "답"
+    assert fn.calls == 4
+    assert clock.sleeps == sync_clock.sleeps == [0.5, 1.0, 2.0]
+
+
+def test_call_async_gives_up_with_the_same_korean_notes():
+    clock = AsyncFakeClock()
+
+    async def never() -> str:
+        raise busy(500)
+
+    with pytest.raises(openai.InternalServerError) as caught:
+        asyncio.run(async_policy(clock, max_attempts=2, base_delay=0.1).call_async(never))
+    assert "2번 시도했지만 모두 실패해 포기했습니다" in caught.value.__notes__[0]
+
+    async def bad_request() -> str:
+        raise busy(400)
+
+    with pytest.raises(openai.BadRequestError) as caught:
+        asyncio.run(async_policy(clock).call_async(bad_request))
+    assert "재시도하지 않았습니다" in caught.value.__notes__[0]
+    assert clock.sleeps == [0.1]
+
+
+@pytest.mark.parametrize("provider", ["openai", "anthropic"])
+def test_call_async_with_the_real_async_clients(fault_lab, provider):
+    from tests.fault_cases import AN_MODEL, OA_MODEL, QUESTION
+
+    server, _ = fault_lab
+    before = len(server.requests_for(provider))
+    inject(server, provider, "rate_limit", times=2)
+    clock = AsyncFakeClock()
+
+    async def ask() -> str:
+        if provider == "openai":
+            client = openai.AsyncOpenAI(
+                api_key="test", base_url=server.base_url("openai"), max_retries=0
+            )
+            call = client.chat.completions.create
+            reply = await async_policy(clock).call_async(call, model=OA_MODEL, messages=QUESTION)
+            text = reply.choices[0].message.content
+        else:
+            client = anthropic.AsyncAnthropic(
+                api_key="test", base_url=server.base_url("anthropic"), max_retries=0
+            )
+            reply = await async_policy(clock).call_async(
+                client.messages.create, model=AN_MODEL, max_tokens=100, messages=QUESTION
+            )
+            text = reply.content[0].text
+        await client.close()
+        return text
+
+    assert asyncio.run(ask()) == ANSWER
+    assert len(server.requests_for(provider)) - before == 3, "two 429s, then the answer"
+    assert len(clock.sleeps) == 2 and all(wait > 0 for wait in clock.sleeps)

@@ -86,20 +86,93 @@ def _stream_payloads(exchange) -> list[dict]:
     return sse_payloads(exchange.events)
 
 
-def _openai_reply(exchange) -> tuple[list[tuple[str, str]], dict]:
+def _compact(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _text(content) -> str:
+    if isinstance(content, list):
+        return "".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
+    return content or ""
+
+
+def _formats(body: dict) -> list:
+    """The output formats a body asks for, as sent (the tokens.tools note lists them)."""
+    found = [body[k] for k in ("response_format", "output_format") if body.get(k)]
+    text_format = (body.get("text") or {}).get("format")
+    if text_format and text_format != {"type": "text"}:
+        found.append(text_format)
+    if (body.get("output_config") or {}).get("format"):
+        found.append(body["output_config"]["format"])
+    return found
+
+
+def _tool_prompt(provider: str, body: dict) -> float:
+    """Prompt tokens of the tokens.tools assumption, recounted from the profile's note."""
+    rule = load_profiles()[provider]["tokens"]["tools"]
+    count = tokenizer_for(provider).count
+    total = sum(count(_compact(body[k])) for k in ("tools", "tool_choice") if k in body)
+    total += sum(count(_compact(f)) for f in _formats(body))
+    if body.get("tools") and "system_prompt" in rule:
+        choice = body.get("tool_choice")
+        kind = choice.get("type", "auto") if isinstance(choice, dict) else "auto"
+        total += rule["system_prompt"][kind]
+    for message in body.get("messages") or []:
+        for call in message.get("tool_calls") or []:
+            function = call["function"]
+            total += rule["per_call"] + count(function["name"]) + count(function["arguments"])
+        for part in message["content"] if isinstance(message.get("content"), list) else []:
+            if part.get("type") == "tool_use":
+                total += rule["per_call"] + count(part["name"]) + count(_compact(part["input"]))
+            elif part.get("type") == "tool_result":
+                total += rule["per_call"] + count(_text(part.get("content")))
+    return total
+
+
+def _call_cost(provider: str, calls: list[tuple[str, str]]) -> int:
+    rule = load_profiles()[provider]["tokens"]["tools"]
+    count = tokenizer_for(provider).count
+    return sum(rule["per_call"] + count(name) + count(arguments) for name, arguments in calls)
+
+
+def _openai_reply(exchange) -> tuple[list[tuple[str, str, list]], dict]:
+    """(text or refusal, finish_reason, [(tool name, arguments)]) per choice, and usage."""
     if not exchange.is_stream:
         body = exchange.response_body
-        choices = [(c["message"]["content"] or "", c["finish_reason"]) for c in body["choices"]]
+        choices = []
+        for c in body["choices"]:
+            message = c["message"]
+            calls = [
+                (t["function"]["name"], t["function"]["arguments"])
+                for t in message.get("tool_calls") or []
+            ]
+            said = message["content"] or message["refusal"] or ""
+            choices.append((said, c["finish_reason"], calls))
         return choices, body["usage"]
     texts: dict[int, list[str]] = {}
     reasons: dict[int, str] = {}
+    calls: dict[int, dict[int, list[str]]] = {}
     usage = None
     for chunk in _stream_payloads(exchange):
         usage = chunk.get("usage") or usage
         for choice in chunk["choices"]:
-            texts.setdefault(choice["index"], []).append(choice["delta"].get("content") or "")
+            delta = choice["delta"]
+            said = (delta.get("content") or "") + (delta.get("refusal") or "")
+            texts.setdefault(choice["index"], []).append(said)
             reasons[choice["index"]] = choice["finish_reason"] or reasons.get(choice["index"])
-    return [("".join(texts[i]), reasons[i]) for i in sorted(texts)], usage
+            for call in delta.get("tool_calls") or []:
+                parts = calls.setdefault(choice["index"], {}).setdefault(call["index"], [])
+                if "name" in call["function"]:
+                    parts.append(call["function"]["name"])
+                parts.append(call["function"]["arguments"])
+    return [
+        (
+            "".join(texts[i]),
+            reasons[i],
+            [(p[0], "".join(p[1:])) for _, p in sorted(calls.get(i, {}).items())],
+        )
+        for i in sorted(texts)
+    ], usage
 
 
 def _completion_limit(body: dict) -> int | None:
@@ -113,17 +186,19 @@ def _recount_openai(exchange):
     if usage is None:
         return
     # gpt-5.x counts one token fewer than the Cookbook's gpt-4o rule (see the profile)
-    messages = [{"role": m["role"], "content": m["content"]} for m in body["messages"]]
-    assert usage["prompt_tokens"] == count_messages(messages) - 1
+    messages = [{"role": m["role"], "content": _text(m.get("content"))} for m in body["messages"]]
+    tools = int(_tool_prompt("openai", body))
+    assert usage["prompt_tokens"] == count_messages(messages) - 1 + tools
     reasoning = usage["completion_tokens_details"]["reasoning_tokens"] // len(choices)
     expected = 0
-    for text, reason in choices:
+    for text, reason, calls in choices:
         if reason == "length":
             expected += _completion_limit(body)
             room = _completion_limit(body) - rule["completion"]["overhead"] - reasoning
             assert count_text(text) <= room
         else:
             expected += count_text(text) + rule["completion"]["overhead"] + reasoning
+        expected += _call_cost("openai", calls)
     assert usage["completion_tokens"] == expected
     assert usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"]
 
@@ -135,24 +210,45 @@ def _recount_anthropic(exchange):
         return
     if exchange.is_stream:
         events = _stream_payloads(exchange)
-        text = "".join(e["delta"]["text"] for e in events if e.get("type") == "content_block_delta")
+        blocks = [e["content_block"] for e in events if e.get("type") == "content_block_start"]
+        pieces: list[list[str]] = [[] for _ in blocks]
+        for e in events:
+            if e.get("type") == "content_block_delta":
+                delta = e["delta"]
+                pieces[e["index"]].append(delta.get("text") or delta.get("partial_json") or "")
+        text = "".join(
+            "".join(p) for b, p in zip(blocks, pieces, strict=True) if b["type"] == "text"
+        )
+        calls = [
+            (b["name"], "".join(p))
+            for b, p in zip(blocks, pieces, strict=True)
+            if b["type"] == "tool_use"
+        ]
         final = next(e for e in events if e.get("type") == "message_delta")
         usage, stop = final["usage"], final["delta"]["stop_reason"]
         assert usage["input_tokens"] == events[0]["message"]["usage"]["input_tokens"]
     else:
-        text = exchange.response_body["content"][0]["text"]
+        content = exchange.response_body["content"]
+        text = "".join(b["text"] for b in content if b["type"] == "text")
+        calls = [(b["name"], _compact(b["input"])) for b in content if b["type"] == "tool_use"]
         usage, stop = exchange.response_body["usage"], exchange.response_body["stop_reason"]
-    assert usage["input_tokens"] == anthropic_input_tokens(body)
+    # input_tokens excludes what the prompt cache wrote or read (prompt-caching docs:
+    # total input = cache_read_input_tokens + cache_creation_input_tokens + input_tokens)
+    cached = (usage.get("cache_read_input_tokens") or 0) + (
+        usage.get("cache_creation_input_tokens") or 0
+    )
+    assert usage["input_tokens"] + cached == anthropic_input_tokens(body)
     count = tokenizer_for("anthropic").count(text)
     if stop == "max_tokens":
         assert usage["output_tokens"] == body["max_tokens"] and count <= body["max_tokens"]
     else:
-        assert usage["output_tokens"] == count
+        assert usage["output_tokens"] == count + _call_cost("anthropic", calls)
 
 
 def _recount_huggingface(exchange):
     rule = load_profiles()["huggingface"]["tokens"]
     body = exchange.body
+    calls = []
     if exchange.is_stream:
         chunks = _stream_payloads(exchange)
         text = "".join(c["delta"].get("content") or "" for ch in chunks for c in ch["choices"])
@@ -162,13 +258,20 @@ def _recount_huggingface(exchange):
         usage = chunks[-1]["usage"]
     else:
         choice = exchange.response_body["choices"][0]
-        text, reason = choice["message"]["content"], choice["finish_reason"]
+        text, reason = choice["message"]["content"] or "", choice["finish_reason"]
+        calls = [
+            (t["function"]["name"], t["function"]["arguments"])
+            for t in choice["message"].get("tool_calls") or []
+        ]
         usage = exchange.response_body["usage"]
     assert usage["prompt_tokens"] == hf_prompt_tokens(body)
     if reason == "length":
         assert usage["completion_tokens"] == body["max_tokens"]
     else:
-        assert usage["completion_tokens"] == count_text(text) + rule["completion"]["stop_overhead"]
+        stop = rule["completion"]["stop_overhead"]
+        assert usage["completion_tokens"] == count_text(text) + stop + _call_cost(
+            "huggingface", calls
+        )
 
 
 RECOUNTED = [
@@ -197,6 +300,66 @@ def test_recount_catches_a_hand_edited_usage():
     exchange.response_body["usage"]["prompt_tokens"] += 4
     with pytest.raises(AssertionError):
         _recount_openai(exchange)
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_recount_covers_tool_calls_refusals_and_formats(stream):
+    from helpers.replay.builder import build_exchange
+
+    tool = {"type": "function", "function": {"name": "lookup", "parameters": {"type": "object"}}}
+    history = [
+        {"role": "user", "content": "인천 인구는?"},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {
+                    "id": "call_1",
+                    "type": "function",
+                    "function": {"name": "lookup", "arguments": '{"city":"인천"}'},
+                }
+            ],
+        },
+        {"role": "tool", "tool_call_id": "call_1", "content": "약 300만 명입니다."},
+    ]
+    body = {"model": "gpt-5.4", "messages": history, "tools": [tool], "stream": stream}
+    body["stream_options"] = {"include_usage": True}
+    request = {"method": "POST", "host": "api.openai.com", "path": "/v1/chat/completions"}
+    request.update(query="", body=body)
+    specs = [
+        {"tool_calls": [{"name": "lookup", "raw_arguments": '{"city": "부산"'}]},
+        {"answer": "인천 인구는 약 300만 명입니다."},
+        {"refusal": "그 요청은 도와드릴 수 없습니다."},
+    ]
+    for spec in specs:
+        exchange = build_exchange(request, spec)
+        _recount_openai(exchange)
+        if stream:
+            payload = _stream_payloads(exchange)[-1]
+            payload["usage"]["completion_tokens"] += 1
+            delay, _ = exchange.events[-2]
+            exchange.events[-2] = (delay, "data: " + json.dumps(payload) + "\n\n")
+        else:
+            exchange.response_body["usage"]["completion_tokens"] += 1
+        with pytest.raises(AssertionError):
+            _recount_openai(exchange)
+    claude = {
+        "model": "claude-sonnet-4-5",
+        "max_tokens": 300,
+        "messages": [{"role": "user", "content": "부산 인구는?"}],
+        "tools": [{"name": "lookup", "input_schema": {"type": "object"}}],
+        "stream": stream,
+    }
+    request = {"method": "POST", "host": "api.anthropic.com", "path": "/v1/messages"}
+    request.update(query="", body=claude)
+    exchange = build_exchange(request, {"tool_calls": [{"name": "lookup", "arguments": {"a": 1}}]})
+    _recount_anthropic(exchange)
+    exchange = build_exchange(request, {"answer": "찾아보겠습니다.", "tool_calls": [{"name": "x"}]})
+    _recount_anthropic(exchange)
+    if not stream:
+        exchange.response_body["usage"]["output_tokens"] -= 1
+        with pytest.raises(AssertionError):
+            _recount_anthropic(exchange)
 
 
 def test_every_answer_cut_at_a_limit_ends_mid_sentence():

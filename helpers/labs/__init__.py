@@ -360,8 +360,9 @@ def run_learner(func: Callable, *args: Any, what: str = "", **kwargs: Any) -> An
 _EXC_HINTS = {
     "TypeError": "인자 이름·개수나 값의 자료형을 확인하세요. 예: `client.chat.completions.create`는 "
     "키워드 인자(`model=..., messages=...`)만 받습니다.",
-    "AttributeError": "객체에 없는 속성을 읽었습니다. 응답 구조는 "
-    "`response.choices[0].message.content`, 사용량은 `response.usage`입니다.",
+    "AttributeError": "객체에 없는 속성을 읽었습니다. 오류 메시지에 나온 객체의 종류와 속성 "
+    "이름을 확인하세요. 예: OpenAI 응답의 텍스트는 `response.choices[0].message.content`, "
+    "Anthropic 응답의 텍스트는 `response.content[0].text`, 사용량은 둘 다 `response.usage`입니다.",
     "IndexError": "리스트 범위를 벗어났습니다. `response.choices[0]`처럼 인덱스를 확인하세요.",
     "KeyError": "딕셔너리에 없는 키를 읽었습니다. SDK 응답은 딕셔너리가 아니라 객체이므로 "
     "`response['choices']` 대신 `response.choices`로 읽습니다.",

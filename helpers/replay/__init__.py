@@ -56,7 +56,8 @@ def inject_fault(kind: str, provider: str | None = None, times: int = 1, **optio
     kinds: rate_limit (429), server_error (500), unavailable (503), overloaded (529),
     credits (402), forbidden (403), slow (first byte after `delay` seconds), cut_stream (after
     `after_events`), drip (from event `after_events` on, each event `delay` seconds late),
-    disconnect (the connection closes with no answer).
+    disconnect (the connection closes with no answer), batch_expired (the next batch created
+    expires after `finished` of its requests are done; see :mod:`helpers.replay.batches`).
     """
     from .faults import Fault
 

@@ -8,6 +8,31 @@ derived from public recordings): key order, ids, headers, SSE framing, the serve
 usage counted by the provider's tokenizer rule, answers cut at the output limit by that count,
 stream chunks at token boundaries and timing from published measurements. The result is
 deterministic, so rebuilding gives identical files.
+
+Spec keys (besides ``name`` and ``request``, which tools/fixtures.py reads):
+
+- ``answer``: the answer text; a list gives one choice per text (OpenAI ``n``).
+- ``finish_reason`` (OpenAI, HF) / ``stop_reason`` (Anthropic, e.g. ``refusal``): how the answer
+  ends when it is not cut at the output limit (a cut always reports ``length`` / ``max_tokens``).
+- ``refusal`` (OpenAI Chat Completions and Responses): the text of a refusal, in place of
+  ``answer``: ``content`` null and ``refusal`` set (streamed as refusal deltas), finish_reason
+  ``stop``; ``parse()`` then gives no parsed value.
+- ``tool_calls``: ``[{name, arguments: {...}}]``, or ``[{name, raw_arguments: "..."}]`` whose
+  string is sent verbatim as the call's arguments (OpenAI, HF; broken JSON included). A name the
+  request's ``tools`` lack is allowed unless every tool is strict.
+- ``usage: {reasoning: n}``, ``response_model``, ``status`` + ``error: {type, message, ...}``,
+  ``headers``, ``timing: {first_token, total}``; ``models`` / ``owned_by`` / ``model_info`` for
+  the model-list endpoints.
+
+Prompt caching needs no spec key: a request that extends an earlier entry of the same spec reports
+its cached prefix, by OpenAI's automatic rule (`openai_cached_tokens`) or, for a Claude request
+with ``cache_control`` breakpoints, by Anthropic's (`anthropic_cache_usage`); both rules and their
+sources are in the wire profiles' ``tokens.prompt_caching``.
+
+Under a strict JSON schema (``response_format`` / Responses ``text.format`` json_schema with
+strict true, Anthropic ``output_config.format``) or for a call to a strict tool, a finished answer
+must conform (`validate.structured_problems`): the real API decodes under the schema, so an
+authored answer that breaks it is refused with a `SpecError`.
 """
 
 from __future__ import annotations
@@ -16,12 +41,14 @@ import hashlib
 import json
 import math
 import random
+import re
 from datetime import UTC, date, datetime
 from typing import Any
 
 from .fixture import Exchange
 from .profiles import ALPHABETS, header_rules, load_profiles, new_id
 from .tokens import tokenizer_for
+from .validate import structured_problems
 
 
 class SpecError(ValueError):
@@ -181,19 +208,55 @@ def _round(value: float) -> int:
 
 
 def _tool_calls(spec: dict[str, Any]) -> list[dict[str, Any]]:
-    """The spec's ``tool_calls``: ``[{name, arguments: {...}}]`` (arguments as a JSON object)."""
+    """The spec's ``tool_calls``: ``[{name, arguments: {...}}]`` (arguments as a JSON object) or
+    ``[{name, raw_arguments: "..."}]`` (the arguments string sent verbatim, broken JSON and all).
+
+    The name need not be one of the request's ``tools``: a model calling a tool that does not
+    exist is one of the failure modes a lesson shows."""
     calls = spec.get("tool_calls") or []
+    if not isinstance(calls, list):
+        raise SpecError("tool_calls는 [{name, arguments}] 형식의 목록이어야 합니다.")
     for call in calls:
         if not isinstance(call, dict) or not isinstance(call.get("name"), str):
             raise SpecError("tool_calls의 각 항목에는 name(도구 이름)이 있어야 합니다.")
+        if "arguments" in call and "raw_arguments" in call:
+            raise SpecError(
+                f"tool_calls의 {call['name']} 호출에 arguments와 raw_arguments가 함께 있습니다. "
+                "JSON 객체(arguments)나 그대로 보낼 문자열(raw_arguments) 중 하나만 쓰세요."
+            )
+        if "raw_arguments" in call and not isinstance(call["raw_arguments"], str):
+            raise SpecError(
+                "tool_calls의 raw_arguments는 그대로 보낼 문자열이어야 합니다. "
+                f"받은 값: {call['raw_arguments']!r}"[:200]
+            )
         if not isinstance(call.get("arguments", {}), dict):
             raise SpecError("tool_calls의 arguments는 JSON 객체(dict)여야 합니다.")
     return calls
 
 
 def _arguments(call: dict[str, Any]) -> str:
-    # OpenAI and HF send arguments as a JSON string (SDK types: `arguments: str`).
+    # OpenAI and HF send arguments as a JSON string (SDK types: `arguments: str`); a spec's
+    # raw_arguments is that string exactly as a model might emit it, valid JSON or not.
+    if "raw_arguments" in call:
+        return call["raw_arguments"]
     return _compact(call.get("arguments", {}))
+
+
+def _refusal(spec: dict[str, Any]) -> str | None:
+    """The spec's ``refusal`` text (OpenAI), or None; it replaces ``answer`` and tool calls."""
+    if "refusal" not in spec:
+        return None
+    text = spec["refusal"]
+    if not isinstance(text, str) or not text.strip():
+        raise SpecError(
+            "refusal은 모델이 거절하며 보내는 문장(비어 있지 않은 문자열)이어야 합니다."
+        )
+    if "answer" in spec or spec.get("tool_calls"):
+        raise SpecError(
+            "refusal이 있는 항목에는 answer나 tool_calls를 함께 쓸 수 없습니다. 거절한 응답의 "
+            "content는 null입니다."
+        )
+    return text
 
 
 def _tool_output_tokens(provider: str, calls: list[dict[str, Any]]) -> int:
@@ -208,17 +271,43 @@ def _tool_output_tokens(provider: str, calls: list[dict[str, Any]]) -> int:
     )
 
 
+def _output_formats(body: dict[str, Any]) -> list[Any]:
+    """The output format a body asks for, as sent: Chat Completions and HF ``response_format``,
+    the Responses API's ``text.format`` (unless plain text), Anthropic's ``output_config.format``
+    (what `messages.parse(output_format=...)` sends) and the deprecated top-level
+    ``output_format`` of the structured-outputs beta."""
+    found = [body[name] for name in ("response_format", "output_format") if body.get(name)]
+    for holder in ("text", "output_config"):
+        value = body.get(holder)
+        form = value.get("format") if isinstance(value, dict) else None
+        if form and not (holder == "text" and form == {"type": "text"}):
+            found.append(form)
+    return found
+
+
+def _without_cache_control(value: Any) -> Any:
+    """A tool list (or block) as the model reads it: a ``cache_control`` marker is an instruction
+    to the API's cache, not prompt text, so it costs no tokens."""
+    if isinstance(value, list):
+        return [_without_cache_control(item) for item in value]
+    if isinstance(value, dict):
+        return {k: v for k, v in value.items() if k != "cache_control"}
+    return value
+
+
 def _tool_prompt_tokens(provider: str, body: dict[str, Any]) -> float:
-    """Prompt tokens that tool use adds (0 for a body without tools): by the profile's
-    ``tokens.tools`` assumption, the compact JSON of ``tools``, ``tool_choice`` and
-    ``response_format`` / ``output_format``, the tool calls and results in the conversation,
-    and (Anthropic) the documented tool-use system prompt."""
+    """Prompt tokens that tool use and output formats add (0 for a body without either): by
+    the profile's ``tokens.tools`` assumption, the compact JSON of ``tools``, ``tool_choice``
+    and the requested output format (`_output_formats`), the tool calls and results in the
+    conversation, and (Anthropic) the documented tool-use system prompt."""
     rule = _profile(provider)["tokens"]["tools"]
     tokenizer = tokenizer_for(provider)
     total: float = 0
-    for name in ("tools", "tool_choice", "response_format", "output_format"):
+    for name in ("tools", "tool_choice"):
         if body.get(name) is not None:
-            total += tokenizer.count(_compact(body[name]))
+            total += tokenizer.count(_compact(_without_cache_control(body[name])))
+    for form in _output_formats(body):
+        total += tokenizer.count(_compact(form))
     if body.get("tools") and "system_prompt" in rule:
         given = body.get("tool_choice")
         choice = given.get("type", "auto") if isinstance(given, dict) else "auto"
@@ -282,6 +371,13 @@ def _openai_prompt_sequence(body: dict[str, Any]) -> list[Any]:
     rule = _profile("openai")["tokens"]["prompt"]
     framing = rule["per_message"]
     sequence: list[Any] = []
+    # Tools and the structured-output schema are part of the cached prefix, ahead of the
+    # messages (profile: tokens.prompt_caching.tools); tool_choice is kept beside them, so two
+    # prompts differing only there share less (where it really sits is not public).
+    for part in [body.get("tools"), body.get("tool_choice"), *_output_formats(body)]:
+        if part is not None:
+            sequence.append(("part",))
+            sequence.extend(encode(_compact(part)))
     for role, text in _openai_messages(body):
         sequence.append(("start",))
         sequence.extend(encode(role))
@@ -343,6 +439,266 @@ def anthropic_input_tokens(body: dict[str, Any]) -> int:
     if system:
         total += tokenizer.count(system) + rule["system_extra"]
     return _round(total + _tool_prompt_tokens("anthropic", body))
+
+
+# --- Prompt caching (Anthropic) ------------------------------------------------------------------
+
+
+def _anthropic_caching_rule() -> dict[str, Any]:
+    return _profile("anthropic")["tokens"]["prompt_caching"]
+
+
+def anthropic_cache_minimum(model: Any) -> int:
+    """The minimum cacheable prompt length of ``model`` (its alias or a dated id of it), from the
+    profile's ``tokens.prompt_caching.minimum``; a model the table lacks gets its ``default``."""
+    table = _anthropic_caching_rule()["minimum"]
+    if isinstance(model, str):
+        for name, tokens in table["by_model"].items():
+            if model == name or re.fullmatch(re.escape(name) + r"-\d{8}", model):
+                return tokens
+    return table["default"]
+
+
+def _cache_mark(where: str, mark: Any) -> dict[str, Any] | None:
+    """A block's ``cache_control`` as the API accepts it (None when absent), else a SpecError."""
+    if mark is None:
+        return None
+    ttls = _anthropic_caching_rule()["ttl"]["values"]
+    if not isinstance(mark, dict) or mark.get("type") != "ephemeral":
+        raise SpecError(
+            f"{where}의 cache_control은 {{type: ephemeral}}(선택: ttl)이어야 합니다. "
+            f"받은 값: {mark!r}"[:200]
+        )
+    if mark.get("ttl", "5m") not in ttls:
+        raise SpecError(
+            f"{where}의 cache_control.ttl은 {', '.join(ttls)} 중 하나여야 합니다. "
+            f"받은 값: {mark.get('ttl')!r}"
+        )
+    return mark
+
+
+def _anthropic_prompt_blocks(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """The prompt's cacheable blocks in the API's cache order (tools, system, messages), each
+    with its identity (the block without its cache marker), the tokens it adds to the prompt by
+    `anthropic_input_tokens`' rule and its ``cache_control``.
+
+    The settings that invalidate only the messages cache (tool_choice, thinking, the output
+    format, with the tool-use system prompt that depends on tool_choice) are folded into the
+    first message block. Of the prompt's fixed framing, ``framing.after_last_block`` tokens
+    follow the last block (never cached) and the rest opens the first (profile:
+    ``tokens.prompt_caching.framing``)."""
+    rule = _profile("anthropic")["tokens"]["prompt"]
+    tools_rule = _profile("anthropic")["tokens"]["tools"]
+    tokenizer = tokenizer_for("anthropic")
+    blocks: list[dict[str, Any]] = []
+
+    def add(where: str, identity: Any, tokens: float, mark: Any, cacheable: bool = True) -> None:
+        blocks.append(
+            {
+                "identity": _compact(identity),
+                "tokens": tokens,
+                "mark": _cache_mark(where, mark),
+                "cacheable": cacheable,
+            }
+        )
+
+    for n, tool in enumerate(body.get("tools") or []):
+        plain = _without_cache_control(tool)
+        mark = tool.get("cache_control") if isinstance(tool, dict) else None
+        add(f"tools[{n}]", ["tool", plain], tokenizer.count(_compact(plain)), mark)
+    system = body.get("system")
+    parts = [{"type": "text", "text": system}] if isinstance(system, str) and system else []
+    parts = system if isinstance(system, list) else parts
+    for n, part in enumerate(parts):
+        text = _text_of([part])
+        extra = rule["system_extra"] if n == 0 else 0
+        mark = part.get("cache_control") if isinstance(part, dict) else None
+        add(
+            f"system[{n}]",
+            ["system", _without_cache_control(part)],
+            tokenizer.count(text) + extra,
+            mark,
+            bool(text),
+        )
+    settings: dict[str, Any] = {
+        "tool_choice": body.get("tool_choice"),
+        "thinking": body.get("thinking"),
+        "formats": _output_formats(body),
+    }
+    setting_tokens: float = sum(tokenizer.count(_compact(f)) for f in settings["formats"])
+    if body.get("tool_choice") is not None:
+        setting_tokens += tokenizer.count(_compact(body["tool_choice"]))
+    if body.get("tools") and "system_prompt" in tools_rule:
+        given = body.get("tool_choice")
+        choice = given.get("type", "auto") if isinstance(given, dict) else "auto"
+        setting_tokens += tools_rule["system_prompt"].get(
+            choice, tools_rule["system_prompt"]["auto"]
+        )
+    for n, message in enumerate(body.get("messages") or []):
+        content = message.get("content")
+        parts = [{"type": "text", "text": content}] if isinstance(content, str) else content
+        for k, part in enumerate(parts if isinstance(parts, list) else []):
+            if not isinstance(part, dict):
+                continue
+            kind = part.get("type")
+            if kind == "tool_use":
+                tokens: float = tools_rule["per_call"] + tokenizer.count(str(part.get("name", "")))
+                tokens += tokenizer.count(_compact(part.get("input", {})))
+            elif kind == "tool_result":
+                tokens = tools_rule["per_call"] + tokenizer.count(_text_of(part.get("content")))
+            else:
+                tokens = tokenizer.count(str(part.get("text", "")))
+            identity: list[Any] = [message.get("role"), k, _without_cache_control(part)]
+            if k == 0:
+                tokens += rule["per_extra_turn"] if n else setting_tokens
+                if n == 0:
+                    identity.append(settings)
+            cacheable = kind not in ("thinking", "redacted_thinking") and not (
+                kind == "text" and not part.get("text")
+            )
+            add(
+                f"messages[{n}].content[{k}]",
+                identity,
+                tokens,
+                part.get("cache_control"),
+                cacheable,
+            )
+    if blocks:  # the opening framing is part of every prefix; the closing part of none
+        framing = _anthropic_caching_rule()["framing"]["after_last_block"]
+        blocks[0]["tokens"] += rule["base"] - framing
+    return blocks
+
+
+def _anthropic_breakpoints(body: dict[str, Any], blocks: list[dict[str, Any]]) -> list[tuple]:
+    """(block index, ttl) of each cache breakpoint, in prompt order: the blocks marked with
+    ``cache_control`` and, for a top-level ``cache_control`` (automatic caching), the last
+    cacheable block. The API's 400s for these markers become SpecErrors."""
+    rule = _anthropic_caching_rule()
+    marks = [(i, b["mark"].get("ttl", "5m")) for i, b in enumerate(blocks) if b["mark"]]
+    automatic = _cache_mark("요청 최상위", body.get("cache_control"))
+    if automatic is not None:
+        last = next((i for i in range(len(blocks) - 1, -1, -1) if blocks[i]["cacheable"]), None)
+        ttl = automatic.get("ttl", "5m")
+        if last is not None and blocks[last]["mark"]:
+            if blocks[last]["mark"].get("ttl", "5m") != ttl:
+                raise SpecError(
+                    "최상위 cache_control(자동 캐싱)의 ttl이 마지막 블록에 직접 붙인 "
+                    "cache_control의 ttl과 다릅니다. 실제 API는 이 요청을 400 오류로 거절합니다."
+                )
+        elif last is not None:
+            if len(marks) >= rule["max_breakpoints"]:
+                raise SpecError(
+                    f"블록에 직접 붙인 cache_control이 이미 {rule['max_breakpoints']}개라 "
+                    "최상위 cache_control(자동 캐싱)이 쓸 자리가 없습니다. 실제 API는 이 요청을 "
+                    "400 오류로 거절합니다."
+                )
+            marks.append((last, ttl))
+    if len(marks) > rule["max_breakpoints"]:
+        raise SpecError(
+            f"cache_control 중단점이 {len(marks)}개입니다. 한 요청에는 최대 "
+            f"{rule['max_breakpoints']}개까지 둘 수 있고, 실제 API는 더 많으면 400 오류로 "
+            "거절합니다."
+        )
+    return sorted(marks)
+
+
+def anthropic_prefixes(
+    body: dict[str, Any],
+) -> tuple[list[dict[str, Any]], list[str], list[int], int]:
+    """(blocks, the cache key of the prefix ending at each block, its tokens, all input tokens).
+
+    A key chains the model and the identities of every block up to and including that one, as
+    the API hashes the cumulative prefix; the prefix tokens never exceed the prompt's total."""
+    blocks = _anthropic_prompt_blocks(body)
+    total = anthropic_input_tokens(body)
+    keys, tokens = [], []
+    digest = hashlib.sha256(_compact(["anthropic", body.get("model")]).encode())
+    running: float = 0
+    for block in blocks:
+        digest.update(block["identity"].encode())
+        keys.append(digest.copy().hexdigest())
+        running += block["tokens"]
+        tokens.append(min(total, _round(running)))
+    return blocks, keys, tokens, total
+
+
+def _anthropic_cache_writes(body: dict[str, Any]) -> set[str]:
+    """The cache entries a request leaves: one at each breakpoint whose prefix is at least the
+    model's minimum cacheable length (writes happen only at breakpoints)."""
+    blocks, keys, tokens, _ = anthropic_prefixes(body)
+    minimum = anthropic_cache_minimum(body.get("model"))
+    return {keys[i] for i, _ in _anthropic_breakpoints(body, blocks) if tokens[i] >= minimum}
+
+
+def _is_anthropic_message(item: Any) -> dict[str, Any] | None:
+    """The body of an earlier spec entry (or bare request) that could have written a cache
+    entry: a successful Messages call (count_tokens caches nothing)."""
+    request = item.get("request", item) if isinstance(item, dict) else None
+    if not isinstance(request, dict) or int(item.get("status", 200)) >= 400:
+        return None
+    path = str(request.get("path", ""))
+    provider = request.get("provider") or provider_of(str(request.get("host", "")))
+    if provider != "anthropic" or not path.endswith("/messages"):
+        return None
+    return request.get("body") or {}
+
+
+def anthropic_cache_usage(body: dict[str, Any], earlier: Any = ()) -> dict[str, int]:
+    """The cache counts of a Messages request sent after ``earlier`` (spec entries or bare
+    requests of the same lesson): ``input_tokens``, ``cache_creation_input_tokens``,
+    ``cache_read_input_tokens`` and the 5m/1h split of the creation.
+
+    By the profile's ``tokens.prompt_caching`` (Anthropic's prompt caching page): for each
+    breakpoint the API looks for an entry an earlier request wrote, at the breakpoint and then
+    one block at a time backwards, at most ``lookback_blocks`` positions; the longest prefix
+    found is read. The tokens from there to the last breakpoint are written (each stretch under
+    the TTL of the breakpoint that ends it), if that breakpoint's prefix reaches the model's
+    minimum; the rest is ``input_tokens``, so the three add up to the prompt's input tokens.
+    The TTL is not simulated: an earlier entry is assumed to be still alive.
+    """
+    blocks, keys, tokens, total = anthropic_prefixes(body)
+    breakpoints = _anthropic_breakpoints(body, blocks)
+    split = {"5m": 0, "1h": 0}
+    read = 0
+    if breakpoints:
+        read = _anthropic_cache_read(body, keys, tokens, breakpoints, earlier)
+        minimum = anthropic_cache_minimum(body.get("model"))
+        start = read
+        for position, ttl in breakpoints:
+            if tokens[position] >= minimum and tokens[position] > start:
+                split[ttl] += tokens[position] - start
+                start = tokens[position]
+    return {
+        "input_tokens": total - read - split["5m"] - split["1h"],
+        "cache_creation_input_tokens": split["5m"] + split["1h"],
+        "cache_read_input_tokens": read,
+        "ephemeral_5m_input_tokens": split["5m"],
+        "ephemeral_1h_input_tokens": split["1h"],
+    }
+
+
+def _anthropic_cache_read(
+    body: dict[str, Any], keys: list[str], tokens: list[int], breakpoints: list[tuple], earlier: Any
+) -> int:
+    """Tokens of the longest prefix an earlier request to the same model wrote that a
+    breakpoint's lookback finds (0 when none)."""
+    rule = _anthropic_caching_rule()
+    written: set[str] = set()
+    for item in earlier or ():
+        previous = _is_anthropic_message(item)
+        if previous is None or previous.get("model") != body.get("model"):
+            continue
+        try:
+            written |= _anthropic_cache_writes(previous)
+        except SpecError:  # markers the API refuses with a 400: that request cached nothing
+            continue
+    read = 0
+    for position, _ in breakpoints:
+        for back in range(position, max(-1, position - rule["lookback_blocks"]), -1):
+            if keys[back] in written:
+                read = max(read, tokens[back])
+                break
+    return read
 
 
 def hf_prompt_tokens(body: dict[str, Any]) -> int:
@@ -464,16 +820,25 @@ def openai_chat(
     limit = _limit(body, "max_completion_tokens", "max_tokens")
     reasoning = spec.get("usage", {}).get("reasoning", 0)
     calls = _tool_calls(spec)
+    refusal = _refusal(spec)
+    # A refusal ends like any answer, with finish_reason "stop" (the public recordings of a
+    # refused chat.completions.parse request listed in the profile's sources).
     reason = spec.get("finish_reason", "tool_calls" if calls else "stop")
-    choices, completion = [], 0
-    if calls and "answer" not in spec:
+    # (content, refusal, finish_reason) per choice
+    choices: list[tuple[str | None, str | None, str]] = []
+    completion = 0
+    if refusal is not None:
+        said, used, cut = _generate("openai", refusal, limit, reasoning=reasoning)
+        choices.append((None, said, "length" if cut else reason))
+        completion += used
+    elif calls and "answer" not in spec:
         # a tool-only answer: no text (content null), the calls' tokens plus the fixed overhead
-        choices.append((None, reason))
+        choices.append((None, None, reason))
         completion += _generate("openai", "", None, reasoning=reasoning)[1]
     else:
         for answer in _answers(spec):
             text, used, cut = _generate("openai", answer, limit, reasoning=reasoning)
-            choices.append((text, "length" if cut else reason))
+            choices.append((text, None, "length" if cut else reason))
             completion += used
     completion += _tool_output_tokens("openai", calls)
     call_ids = [new_id("openai", "tool_call", rng) for _ in calls]
@@ -521,8 +886,12 @@ def openai_chat(
             {
                 **head,
                 "choices": [
-                    {"index": i, "message": {**message, "content": text}, "finish_reason": why}
-                    for i, (text, why) in enumerate(choices)
+                    {
+                        "index": i,
+                        "message": {**message, "content": text, "refusal": refused},
+                        "finish_reason": why,
+                    }
+                    for i, (text, refused, why) in enumerate(choices)
                 ],
                 "usage": usage,
                 "service_tier": "default",
@@ -543,7 +912,20 @@ def openai_chat(
 
     texts, sizes = [], []
     tokenizer = tokenizer_for("openai")
-    for i, (text, why) in enumerate(choices):
+    for i, (text, refused, why) in enumerate(choices):
+        if refused is not None:
+            # the recorded refusal stream opens with content null and an empty refusal, then
+            # sends the refusal text token by token
+            opening = {"role": "assistant", "content": None, "refusal": ""}
+            texts.append(chunk([{"index": i, "delta": opening, "finish_reason": None}]))
+            sizes.append(0)
+            for piece in tokenizer.chunks(refused):
+                part = {"refusal": piece}
+                texts.append(chunk([{"index": i, "delta": part, "finish_reason": None}]))
+                sizes.append(1)
+            texts.append(chunk([{"index": i, "delta": {}, "finish_reason": why}]))
+            sizes.append(0)
+            continue
         delta = {"role": "assistant", "content": "" if text is not None else None}
         if text is None:
             delta["tool_calls"] = []  # filled by the first call's header below
@@ -594,8 +976,22 @@ def openai_responses(
 ) -> tuple[Any, None, int]:
     if body.get("stream"):
         raise SpecError("Responses API 스트림은 아직 빌더가 지원하지 않습니다.")
+    if spec.get("tool_calls"):
+        raise SpecError("Responses API의 도구 호출은 아직 빌더가 지원하지 않습니다.")
     limit = _limit(body, "max_output_tokens")
-    text, output, truncated = _generate("openai", _answers(spec)[0], limit)
+    refusal = _refusal(spec)
+    said = refusal if refusal is not None else _answers(spec)[0]
+    text, output, truncated = _generate("openai", said, limit)
+    if refusal is not None:
+        part = {"type": "refusal", "refusal": text}
+    else:
+        part = {"type": "output_text", "annotations": [], "logprobs": [], "text": text}
+    given = body.get("text") if isinstance(body.get("text"), dict) else {}
+    # the response echoes the requested text settings (defaults: plain text, medium verbosity)
+    text_settings = {
+        "format": given.get("format") or {"type": "text"},
+        "verbosity": given.get("verbosity") or "medium",
+    }
     prompt = openai_prompt_tokens(body)
     shared = "".join(rng.choice(ALPHABETS["hex"]) for _ in range(16))
     generation_s = max(1, _generation_ms("openai", output) // 1000)
@@ -621,9 +1017,7 @@ def openai_responses(
                     "id": _response_id(rng, created, "msg_", shared),
                     "type": "message",
                     "status": "incomplete" if truncated else "completed",
-                    "content": [
-                        {"type": "output_text", "annotations": [], "logprobs": [], "text": text}
-                    ],
+                    "content": [part],
                     "role": "assistant",
                 }
             ],
@@ -637,7 +1031,7 @@ def openai_responses(
             "service_tier": "default",
             "store": body.get("store", True),
             "temperature": body.get("temperature", 1.0),
-            "text": {"format": {"type": "text"}, "verbosity": "medium"},
+            "text": text_settings,
             "tool_choice": "auto",
             "tools": [],
             "top_logprobs": 0,
@@ -681,10 +1075,24 @@ def _padded(rng: random.Random, data: Any) -> str:
 
 
 def anthropic_message(
-    body: dict[str, Any], spec: dict[str, Any], rng: random.Random, created: int
+    body: dict[str, Any],
+    spec: dict[str, Any],
+    rng: random.Random,
+    created: int,
+    earlier: Any = (),
 ) -> tuple[Any, Any, int]:
     profile = _profile("anthropic")
     calls = _tool_calls(spec)
+    if any("raw_arguments" in call for call in calls):
+        raise SpecError(
+            "Anthropic의 tool_use 블록은 input을 JSON 객체로 보내므로 raw_arguments(그대로 보낼 "
+            "문자열)를 쓸 수 없습니다. arguments에 객체를 쓰세요."
+        )
+    if "refusal" in spec:
+        raise SpecError(
+            "refusal 필드는 OpenAI 응답에만 있습니다. Claude의 거절은 stop_reason: refusal로 "
+            "쓰세요."
+        )
     if calls and "answer" not in spec:
         text, output_tokens, cut = None, 0, False
     else:
@@ -702,14 +1110,17 @@ def anthropic_message(
         for call in calls
     ]
     text_blocks = [] if text is None else [{"type": "text", "text": text}]
-    input_tokens = anthropic_input_tokens(body)
+    cache = anthropic_cache_usage(body, earlier)
     model = spec.get("response_model", body.get("model"))
     geo = profile["inference_geo"]
     usage = {
-        "input_tokens": input_tokens,
-        "cache_creation_input_tokens": 0,
-        "cache_read_input_tokens": 0,
-        "cache_creation": {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 0},
+        "input_tokens": cache["input_tokens"],
+        "cache_creation_input_tokens": cache["cache_creation_input_tokens"],
+        "cache_read_input_tokens": cache["cache_read_input_tokens"],
+        "cache_creation": {
+            "ephemeral_5m_input_tokens": cache["ephemeral_5m_input_tokens"],
+            "ephemeral_1h_input_tokens": cache["ephemeral_1h_input_tokens"],
+        },
         "output_tokens": output_tokens,
         "service_tier": "standard",
         "inference_geo": geo.get(model, geo["default"]),
@@ -779,9 +1190,9 @@ def anthropic_message(
         block = {**tool, "input": {}}
         block_events(n, block, "partial_json", "input_json_delta", _compact(tool["input"]))
     end_usage = {
-        "input_tokens": input_tokens,
-        "cache_creation_input_tokens": 0,
-        "cache_read_input_tokens": 0,
+        "input_tokens": cache["input_tokens"],
+        "cache_creation_input_tokens": cache["cache_creation_input_tokens"],
+        "cache_read_input_tokens": cache["cache_read_input_tokens"],
         "output_tokens": output_tokens,
     }
     delta = {"stop_reason": stop_reason, "stop_sequence": None, "stop_details": None}
@@ -850,6 +1261,8 @@ def hf_chat(
     calls = _tool_calls(spec)
     if calls and body.get("stream"):
         raise SpecError("Hugging Face 스트림의 도구 호출은 아직 빌더가 지원하지 않습니다.")
+    if "refusal" in spec:
+        raise SpecError("refusal 필드는 OpenAI 응답에만 있습니다(Hugging Face에는 없습니다).")
     if calls and "answer" not in spec:
         text, completion, cut = None, _generate("huggingface", "", None)[1], False
     else:
@@ -990,7 +1403,7 @@ def build_response(
         result = ({"input_tokens": anthropic_input_tokens(body)}, None, 0)
         kind = "count_tokens"
     elif provider == "anthropic" and path.endswith("/messages"):
-        result = anthropic_message(body, spec, rng, created)
+        result = anthropic_message(body, spec, rng, created, earlier)
     elif provider == "anthropic" and method == "GET" and path.endswith("/models"):
         result = (anthropic_models(spec), None, 0)
     elif provider == "huggingface" and path.endswith("/chat/completions"):
@@ -1027,6 +1440,14 @@ def build_exchange(
     status, body, events, headers, output_tokens = build_response(
         request, spec, today=today, earlier=earlier
     )
+    broken = structured_problems(
+        _provider(request), request["path"], request.get("body"), status, body, events
+    )
+    if broken:
+        raise SpecError(
+            "요청이 strict JSON 스키마(또는 strict 도구)를 쓰므로 실제 API는 스키마에 맞는 답만 "
+            "보냅니다. 이 답변은 맞지 않습니다: " + "; ".join(broken[:5])
+        )
     delay = 0.0
     if "timing" in spec:
         if events is not None:

@@ -2,8 +2,8 @@
 
 A fault is queued for a provider (or any) and consumed by the next matching requests. This is how
 the errors lesson and the tests reproduce 429s, 5xx, 529 overloads, 402 credit exhaustion, 403,
-a slow first byte, a stream that stalls or is cut mid-way and a dropped connection without waiting
-for a real outage.
+a slow first byte, a stream that stalls or is cut mid-way, a dropped connection and a batch that
+expires without waiting for a real outage or a real day.
 """
 
 from __future__ import annotations
@@ -30,7 +30,13 @@ ERROR_FAULTS: dict[str, tuple[int, str, str]] = {
 # disconnect: close the connection without answering at all.
 STREAM_FAULTS = ("slow", "cut_stream", "drip")
 CONNECTION_FAULTS = ("disconnect",)
+# The faults a request meets (what lesson 07's explain() and retry cover).
 KINDS = (*ERROR_FAULTS, *STREAM_FAULTS, *CONNECTION_FAULTS)
+# batch_expired: the next batch created (OpenAI Batch API or Anthropic Message Batches) expires
+# after its first `finished` requests. Only a batch creation takes it, never another request, and
+# no request fails because of it, so it is not one of KINDS.
+BATCH_FAULTS = ("batch_expired",)
+ALL_KINDS = (*KINDS, *BATCH_FAULTS)
 
 
 @dataclass
@@ -41,6 +47,7 @@ class Fault:
     retry_after: float | None = None
     delay: float = 5.0
     after_events: int = 5
+    finished: int = 0
 
     def applies_to(self, provider: str) -> bool:
         return self.provider in (None, provider)
@@ -52,21 +59,30 @@ class FaultQueue:
         self._lock = threading.Lock()
 
     def add(self, fault: Fault) -> Fault:
-        if fault.kind not in KINDS:
+        if fault.kind not in ALL_KINDS:
             raise ValueError(
-                f"알 수 없는 장애 종류입니다: {fault.kind!r}. 가능한 값: {', '.join(KINDS)}"
+                f"알 수 없는 장애 종류입니다: {fault.kind!r}. 가능한 값: {', '.join(ALL_KINDS)}"
             )
+        if fault.finished < 0:
+            raise ValueError("finished는 0 이상이어야 합니다.")
         if fault.times < 1:
             raise ValueError("times는 1 이상이어야 합니다.")
         with self._lock:
             self._faults.append(fault)
         return fault
 
-    def take(self, provider: str) -> Fault | None:
-        """The next fault for this provider, used up by one request."""
+    def take(self, provider: str, kinds: tuple[str, ...] | None = None) -> Fault | None:
+        """The next fault for this provider, used up by one request.
+
+        Without `kinds`, any fault but a batch fault (which waits for a batch to be created);
+        with `kinds`, only a fault of those kinds.
+        """
         with self._lock:
             for fault in self._faults:
-                if fault.applies_to(provider):
+                wanted = (
+                    fault.kind in kinds if kinds is not None else fault.kind not in BATCH_FAULTS
+                )
+                if wanted and fault.applies_to(provider):
                     fault.times -= 1
                     if fault.times == 0:
                         self._faults.remove(fault)

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ..providers import BACKGROUND_PATHS, PROVIDERS
+from . import batches
 from .faults import ERROR_FAULTS, Fault, FaultQueue
 from .fixture import Exchange
 from .store import FixtureStore, Match
@@ -372,8 +373,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_json(400, {"error": {"message": message, "type": "replay_bad_path"}})
             return
         provider, host, path, query = target
+        batch_route = batches.route_for(provider, self.command, path)
         try:
-            body = json.loads(raw) if raw else None
+            # A file upload is multipart form data: the batch book reads it, not json.
+            multipart = batch_route is not None and batch_route.multipart
+            body = json.loads(raw) if raw and not multipart else None
         except (json.JSONDecodeError, UnicodeDecodeError):
             message = "리플레이 서버가 요청 본문을 JSON으로 읽지 못했습니다."
             self.send_json(400, _error_body(provider, message, "invalid_request_error"))
@@ -386,7 +390,9 @@ class _Handler(BaseHTTPRequestHandler):
             record.body, record.body_sha256 = None, hashlib.sha256(raw).hexdigest()
         self._record = record
         owner._log(record)
-        owner._capture(provider, self.command, host, path, query, body)
+        if batch_route is None:
+            # a batch's own endpoints are not fixtures: the batch book lists its requests instead
+            owner._capture(provider, self.command, host, path, query, body)
         fault = owner.faults.take(provider)
         if fault is not None:
             record.fault = fault.kind
@@ -404,6 +410,9 @@ class _Handler(BaseHTTPRequestHandler):
             from .record import forward
 
             forward(self, owner, provider, host, path, query, raw, body, record)
+            return
+        if batch_route is not None:
+            owner.batches.serve(self, batch_route, query, raw, body, record)
             return
         match = owner.store.find(self.command, host, path, query, body)
         if match.exchange is None or (not match.exact and owner.strict):
@@ -501,6 +510,16 @@ class _Handler(BaseHTTPRequestHandler):
         self._response_started = True
         self.wfile.write(self._head(status, head) + data)
 
+    def send_bytes(
+        self, status: int, data: bytes, content_type: str, headers: dict[str, str] | None = None
+    ) -> None:
+        """A body that is not JSON (a file download), sent as it is."""
+        head = {k: v for k, v in (headers or {}).items() if k.lower() != "content-type"}
+        head["content-type"] = content_type
+        head["content-length"] = str(len(data))
+        self._response_started = True
+        self.wfile.write(self._head(status, head) + data)
+
     def start_stream(self, status: int, headers: dict[str, str]) -> None:
         head = {
             k: v
@@ -595,6 +614,7 @@ class ReplayServer:
         self.strict = strict
         self.modes: dict[str, str] = {}
         self.faults = FaultQueue()
+        self.batches = batches.BatchBook(self)  # files and batches live as long as the server
         self.requests: deque[RequestRecord] = deque(maxlen=REQUEST_LOG_LIMIT)
         self.request_counts: Counter[str] = Counter()  # every request ever logged, by provider
         self.record_dir: Path | None = None

@@ -1,9 +1,13 @@
 """The fixture set and how a request finds its recorded answer.
 
-A request matches on provider endpoint, the conversation (messages, system, input, prompt, …) and
-the stream flag. When only other parameters differ the closest exchange can stand in (with a
-warning), except in strict mode. Identical requests recorded several times (sampling at a high
-temperature, say) are answered in turn, so a loop of five calls sees five recorded answers.
+A request matches exactly, or else on its lenient key: the provider endpoint, the conversation
+(messages, system, input, prompt, tools, …), the parameters that decide the kind of answer
+(tool_choice, parallel_tool_calls, response_format, the Responses API's text.format, Anthropic's
+output_config / output_format, a text_generation grammar) and the stream flag. When only other
+parameters differ (temperature, max_tokens, …) the closest exchange with the same lenient key
+can stand in (with a warning), except in strict mode; a JSON-schema request is never answered
+with free text, nor a forced tool call with a text answer. Identical requests recorded several times (sampling at a
+high temperature, say) are answered in turn, so a loop of five calls sees five recorded answers.
 """
 
 from __future__ import annotations
@@ -21,6 +25,14 @@ from typing import Any
 from .fixture import Exchange, FixtureError, load_file
 
 CONVERSATION_FIELDS = ("messages", "system", "input", "instructions", "prompt", "inputs", "tools")
+# Parameters that decide the shape of the answer (free text, JSON of one schema, which tool is
+# called, how many calls): a stand-in recorded with other values would answer in another shape.
+ANSWER_SHAPE_FIELDS = (
+    "tool_choice",
+    "parallel_tool_calls",
+    "response_format",
+    "output_format",
+)
 
 
 def canonical(value: Any) -> str:
@@ -31,10 +43,30 @@ def pretty(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, indent=1)
 
 
-def conversation_key(method: str, host: str, path: str, query: str, body: Any) -> str:
+def _answer_shape(body: dict[str, Any]) -> dict[str, Any]:
+    shape = {k: body[k] for k in ANSWER_SHAPE_FIELDS if k in body}
+    # Responses text and Anthropic output_config: only their format shapes the answer
+    # (text.verbosity and output_config.effort stay lenient, like a length limit)
+    for holder in ("text", "output_config"):
+        value = body.get(holder)
+        if isinstance(value, dict) and "format" in value:
+            shape[f"{holder}.format"] = value["format"]
+        elif holder in body and not isinstance(value, dict):
+            shape[holder] = value
+    # Hugging Face text_generation: a grammar constrains the text like a response_format
+    parameters = body.get("parameters")
+    if isinstance(parameters, dict) and "grammar" in parameters:
+        shape["parameters.grammar"] = parameters["grammar"]
+    return shape
+
+
+def lenient_key(method: str, host: str, path: str, query: str, body: Any) -> str:
+    """What a stand-in must share with the request: endpoint, conversation, answer shape and
+    stream flag (see the module docstring)."""
     parts: dict[str, Any] = {"endpoint": f"{method} {host}{path}"}
     if isinstance(body, dict):
         parts["conversation"] = {k: body[k] for k in CONVERSATION_FIELDS if k in body}
+        parts["answer_shape"] = _answer_shape(body)
         parts["stream"] = bool(body.get("stream", False))
     else:
         parts["body"] = body
@@ -86,7 +118,7 @@ class FixtureStore:
         self.exchanges: list[Exchange] = []
         self.errors: list[str] = []
         self._exact: dict[str, list[Exchange]] = defaultdict(list)
-        self._by_conversation: dict[str, list[Exchange]] = defaultdict(list)
+        self._by_lenient_key: dict[str, list[Exchange]] = defaultdict(list)
         self._turns: dict[str, int] = defaultdict(int)
         self._lock = threading.Lock()
         self.reload()
@@ -111,23 +143,23 @@ class FixtureStore:
         with self._lock:
             self.exchanges, self.errors = exchanges, errors
             self._exact.clear()
-            self._by_conversation.clear()
+            self._by_lenient_key.clear()
             self._turns.clear()
             for ex in exchanges:
                 self.add(ex)
 
     def add(self, ex: Exchange) -> None:
         self._exact[exact_key(ex.method, ex.host, ex.path, ex.query, ex.body)].append(ex)
-        key = conversation_key(ex.method, ex.host, ex.path, ex.query, ex.body)
-        self._by_conversation[key].append(ex)
+        key = lenient_key(ex.method, ex.host, ex.path, ex.query, ex.body)
+        self._by_lenient_key[key].append(ex)
 
     def find(self, method: str, host: str, path: str, query: str, body: Any) -> Match:
         with self._lock:
             key = exact_key(method, host, path, query, body)
             if key in self._exact:
                 return Match(self._take_turn(key, self._exact[key]), True, [])
-            conv = conversation_key(method, host, path, query, body)
-            candidates = self._by_conversation.get(conv, [])
+            lenient = lenient_key(method, host, path, query, body)
+            candidates = self._by_lenient_key.get(lenient, [])
             if candidates:
                 best = _closest(body, candidates)
                 same = [ex for ex in candidates if ex.body == best.body]
@@ -153,14 +185,13 @@ class FixtureStore:
     def same_conversation(
         self, method: str, host: str, path: str, query: str, body: Any
     ) -> list[Exchange]:
-        """Stored exchanges with `body`'s conversation, whatever their other parameters.
+        """Stored exchanges with `body`'s lenient key (conversation and answer shape), whatever
+        their other parameters: the ones that may stand in for it.
 
         A widget lists these as the settings replay can answer for what it is about to send.
         """
         with self._lock:
-            return list(
-                self._by_conversation.get(conversation_key(method, host, path, query, body), [])
-            )
+            return list(self._by_lenient_key.get(lenient_key(method, host, path, query, body), []))
 
     def peek(self, method: str, host: str, path: str, query: str, body: Any) -> Match:
         """What :meth:`find` would answer with, without using up a turn.
@@ -172,9 +203,7 @@ class FixtureStore:
             group = self._exact.get(exact_key(method, host, path, query, body))
             if group:
                 return Match(group[0], True, [])
-            candidates = self._by_conversation.get(
-                conversation_key(method, host, path, query, body)
-            )
+            candidates = self._by_lenient_key.get(lenient_key(method, host, path, query, body))
             if not candidates:
                 return Match(None, False, [])
             best = _closest(body, candidates)
