@@ -254,6 +254,23 @@ def _check_tokens(name: str, value: Any) -> int:
     return value
 
 
+def _priced_model(model_id: str) -> ModelInfo | None:
+    """The catalog entry a cost is computed from, or None with a warning naming the known models
+    (the warning points at the caller of the cost function)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UnknownModelWarning)
+        info = model_info(model_id)
+    if info.known:
+        return info
+    warnings.warn(
+        f"'{model_id}'은(는) models.json에 없어 비용을 계산할 수 없습니다(None). "
+        f"알려진 모델: {', '.join(known_models())}",
+        UnknownModelWarning,
+        stacklevel=3,
+    )
+    return None
+
+
 def estimate_cost(model_id: str, input_tokens: int, output_tokens: int) -> float | None:
     """Estimated USD cost of one call: tokens × (USD per 1M tokens) / 1,000,000.
 
@@ -264,16 +281,8 @@ def estimate_cost(model_id: str, input_tokens: int, output_tokens: int) -> float
     """
     _check_tokens("input_tokens", input_tokens)
     _check_tokens("output_tokens", output_tokens)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UnknownModelWarning)
-        info = model_info(model_id)
-    if not info.known:
-        warnings.warn(
-            f"'{model_id}'은(는) models.json에 없어 비용을 계산할 수 없습니다(None). "
-            f"알려진 모델: {', '.join(known_models())}",
-            UnknownModelWarning,
-            stacklevel=2,
-        )
+    info = _priced_model(model_id)
+    if info is None:
         return None
     if not info.has_price:
         return None
@@ -883,16 +892,8 @@ def usage_cost(model_id: str, usage: Any, *, batch: bool = False) -> float | Non
     cache prices times the provider's ``price_rules`` batch discount. ``None`` when a price the
     usage needs is unknown.
     """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UnknownModelWarning)
-        info = model_info(model_id)
-    if not info.known:
-        warnings.warn(
-            f"'{model_id}'은(는) models.json에 없어 비용을 계산할 수 없습니다(None). "
-            f"알려진 모델: {', '.join(known_models())}",
-            UnknownModelWarning,
-            stacklevel=2,
-        )
+    info = _priced_model(model_id)
+    if info is None:
         return None
     discount = 1.0
     if batch:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from .. import Feedback, check_signature, register, run_learner
@@ -118,40 +120,6 @@ def _check_openai_wire(
             )
             return False
     return True
-
-
-@register("08-roundtrip", "도구 결과를 돌려보내는 메시지(OpenAI)")
-def _check_roundtrip(answer: Any, fb: Feedback) -> None:
-    usage = "def add_tool_results(messages, completion, run_tool)"
-    if (
-        check_signature(
-            fb, answer, "add_tool_results", ["messages", "completion", "run_tool"], usage
-        )
-        is None
-    ):
-        return
-    for parallel, question in ((False, _QUESTION), (True, _QUESTION_BOTH)):
-        scene = "병렬 호출 두 개" if parallel else "호출 하나"
-        completion = sample_completion(parallel)
-        messages = [dict(question)]
-        recorder = _ToolRecorder()
-        result = run_learner(
-            answer, messages, completion, recorder, what=f"add_tool_results(...) — {scene}"
-        )
-        result = _returned_list(fb, result, messages, 1, "add_tool_results")
-        if result is None:
-            return
-        n_calls = len(completion.choices[0].message.tool_calls)
-        if not _check_run_tool_calls(fb, recorder, n_calls, scene):
-            return
-        wire = _serialize(fb, "openai", result)
-        if wire is None or not _check_openai_wire(fb, wire, [question], completion):
-            fb.info(f"시험한 응답: {scene}")
-            return
-        fb.ok(
-            f"{scene}: assistant 메시지 뒤에 모든 `tool_call_id`에 한 번씩 답한 tool 메시지가 "
-            "이어집니다(SDK가 보낼 JSON으로 확인)."
-        )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -288,31 +256,72 @@ def _check_anthropic_wire(
     return True
 
 
-@register("08-roundtrip-anthropic", "도구 결과를 돌려보내는 메시지(Anthropic)")
-def _check_roundtrip_anthropic(answer: Any, fb: Feedback) -> None:
-    usage = "def add_tool_results_anthropic(messages, response, run_tool)"
-    needed = ["messages", "response", "run_tool"]
-    if check_signature(fb, answer, "add_tool_results_anthropic", needed, usage) is None:
+@dataclass(frozen=True)
+class _RoundTrip:
+    """What differs between the two round-trip labs; the grading steps are the same."""
+
+    provider: str
+    function: str
+    response_arg: str
+    sample: Callable[[bool], Any]
+    count_calls: Callable[[Any], int]
+    check_wire: Callable[..., bool]
+    done: str
+
+
+_ROUND_TRIPS = {
+    "openai": _RoundTrip(
+        "openai",
+        "add_tool_results",
+        "completion",
+        sample_completion,
+        lambda completion: len(completion.choices[0].message.tool_calls),
+        _check_openai_wire,
+        "assistant 메시지 뒤에 모든 `tool_call_id`에 한 번씩 답한 tool 메시지가 이어집니다",
+    ),
+    "anthropic": _RoundTrip(
+        "anthropic",
+        "add_tool_results_anthropic",
+        "response",
+        sample_message,
+        lambda response: sum(1 for b in response.content if b.type == "tool_use"),
+        _check_anthropic_wire,
+        "assistant 메시지 뒤의 user 메시지 하나가 모든 `tool_use`에 답하는 `tool_result` 블록으로 "
+        "시작합니다",
+    ),
+}
+
+
+def _grade_round_trip(lab: _RoundTrip, answer: Any, fb: Feedback) -> None:
+    needed = ["messages", lab.response_arg, "run_tool"]
+    usage = f"def {lab.function}({', '.join(needed)})"
+    if check_signature(fb, answer, lab.function, needed, usage) is None:
         return
     for parallel, question in ((False, _QUESTION), (True, _QUESTION_BOTH)):
         scene = "병렬 호출 두 개" if parallel else "호출 하나"
-        response = sample_message(parallel)
+        response = lab.sample(parallel)
         messages = [dict(question)]
         recorder = _ToolRecorder()
         result = run_learner(
-            answer, messages, response, recorder, what=f"add_tool_results_anthropic(...) — {scene}"
+            answer, messages, response, recorder, what=f"{lab.function}(...) — {scene}"
         )
-        result = _returned_list(fb, result, messages, 1, "add_tool_results_anthropic")
+        result = _returned_list(fb, result, messages, 1, lab.function)
         if result is None:
             return
-        n_calls = sum(1 for b in response.content if b.type == "tool_use")
-        if not _check_run_tool_calls(fb, recorder, n_calls, scene):
+        if not _check_run_tool_calls(fb, recorder, lab.count_calls(response), scene):
             return
-        wire = _serialize(fb, "anthropic", result)
-        if wire is None or not _check_anthropic_wire(fb, wire, [question], response):
+        wire = _serialize(fb, lab.provider, result)
+        if wire is None or not lab.check_wire(fb, wire, [question], response):
             fb.info(f"시험한 응답: {scene}")
             return
-        fb.ok(
-            f"{scene}: assistant 메시지 뒤의 user 메시지 하나가 모든 `tool_use`에 답하는 "
-            "`tool_result` 블록으로 시작합니다(SDK가 보낼 JSON으로 확인)."
-        )
+        fb.ok(f"{scene}: {lab.done}(SDK가 보낼 JSON으로 확인).")
+
+
+@register("08-roundtrip", "도구 결과를 돌려보내는 메시지(OpenAI)")
+def _check_roundtrip(answer: Any, fb: Feedback) -> None:
+    _grade_round_trip(_ROUND_TRIPS["openai"], answer, fb)
+
+
+@register("08-roundtrip-anthropic", "도구 결과를 돌려보내는 메시지(Anthropic)")
+def _check_roundtrip_anthropic(answer: Any, fb: Feedback) -> None:
+    _grade_round_trip(_ROUND_TRIPS["anthropic"], answer, fb)
